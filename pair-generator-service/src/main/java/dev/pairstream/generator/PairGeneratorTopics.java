@@ -1,0 +1,22 @@
+package dev.pairstream.generator;
+
+import dev.pairstream.contracts.topic.Topics;
+import dev.pairstream.service.ServiceTopics;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.util.List;
+
+/** The topics the pair-generator-service reads and writes; they are created or verified at start-up. */
+public class PairGeneratorTopics {
+
+    /** Name under which the service reports itself in health data, logs and Kafka client ids. */
+    public static final String SERVICE_NAME = "pair-generator-service";
+
+    @Produces
+    @Singleton
+    ServiceTopics serviceTopics() {
+        return new ServiceTopics(SERVICE_NAME,
+                List.of(Topics.FLAGGED_PROMPTS),
+                List.of(Topics.PAIRS, Topics.DEAD_LETTERS));
+    }
+}
