@@ -7,8 +7,9 @@ import picocli.CommandLine.Spec;
 
 /** The end-to-end main job: flagged prompts in, a promoted adapter out. */
 @Command(name = "demo",
-        description = "Run the whole pipeline on the embedded emoji-world model: broker, four services, flagged"
-                + " prompts in, a promoted adapter out.")
+        mixinStandardHelpOptions = true,
+        description = "Not available yet. Will run the whole pipeline on the embedded emoji-world model: broker,"
+                + " four services, flagged prompts in, a promoted adapter out.")
 final class DemoCommand implements Callable<Integer> {
 
     /** Exit code for a command that exists but has nothing to run yet. */

@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** Checks that this machine can run PAIR Stream: Java version, and DJL's PyTorch engine loading offline. */
 @Command(name = "doctor",
+        mixinStandardHelpOptions = true,
         description = "Check the Java runtime and load the PyTorch engine offline; report versions, the natives"
                 + " directory and the engine load time.")
 final class DoctorCommand implements Callable<Integer> {

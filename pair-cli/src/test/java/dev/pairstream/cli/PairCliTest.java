@@ -5,9 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pairstream.contracts.topic.TopicDefinition;
+import dev.pairstream.contracts.topic.Topics;
+import dev.pairstream.kafkalocal.KafkaLocalBroker;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class PairCliTest {
@@ -44,6 +56,43 @@ class PairCliTest {
 
         assertEquals(2, exitCode);
         assertThat(err.toString()).contains("Missing command");
+    }
+
+    @Test
+    void everySubcommandAcceptsHelp() {
+        for (String command : PairCli.commandLine().getSubcommands().keySet()) {
+            out.getBuffer().setLength(0);
+
+            int exitCode = run(command, "--help");
+
+            assertEquals(0, exitCode, command + " --help exit code; stderr: " + err);
+            assertThat(out.toString()).as(command + " --help output").contains("Usage: pair " + command);
+        }
+    }
+
+    @Test
+    void brokerRejectsPortOutOfRange() {
+        int exitCode = run("broker", "--port", "70000");
+
+        assertEquals(2, exitCode);
+        assertThat(err.toString()).contains("70000 is not a port number from 1 to 65535");
+    }
+
+    @Test
+    void brokerCreatesTopicsWithTheirRetention(@TempDir Path dataDirectory) throws Exception {
+        try (KafkaLocalBroker broker = BrokerCommand.startWithTopics(0, dataDirectory, true);
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        broker.bootstrapServers()))) {
+            for (TopicDefinition<?, ?> topic : Topics.all()) {
+                ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic.name());
+                Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+
+                assertEquals(topic.configs().get(TopicConfig.RETENTION_MS_CONFIG),
+                        config.get(TopicConfig.RETENTION_MS_CONFIG).value(), topic.name() + " retention.ms");
+                assertEquals(topic.compacted() ? "compact" : "delete",
+                        config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value(), topic.name() + " cleanup.policy");
+            }
+        }
     }
 
     @Test

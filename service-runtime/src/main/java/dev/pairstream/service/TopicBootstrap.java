@@ -8,7 +8,7 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.util.HashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.jboss.logging.Logger;
 
 /**
@@ -31,15 +30,19 @@ public class TopicBootstrap {
 
     private static final Logger LOG = Logger.getLogger(TopicBootstrap.class);
 
+    /** Interval between two warnings while the broker stays unreachable, so a long outage stays visible. */
+    private static final Duration REPEAT_WARNING_INTERVAL = Duration.ofMinutes(1);
+
     private final ServiceTopics serviceTopics;
-    private final TopicSettings settings;
+    private final KafkaSettings settings;
     private final Map<String, Object> kafkaConfig;
     private final AtomicReference<Status> status = new AtomicReference<>(Status.pending());
     private final AtomicInteger attempts = new AtomicInteger();
+    private long lastWarning;
     private ScheduledExecutorService executor;
 
     @Inject
-    public TopicBootstrap(ServiceTopics serviceTopics, TopicSettings settings,
+    public TopicBootstrap(ServiceTopics serviceTopics, KafkaSettings settings,
             @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
         this.serviceTopics = serviceTopics;
         this.settings = settings;
@@ -69,11 +72,12 @@ public class TopicBootstrap {
     private void attempt() {
         int attempt = attempts.incrementAndGet();
         List<TopicDefinition<?, ?>> topics = serviceTopics.all();
-        try (Admin admin = Admin.create(adminConfig())) {
+        try (Admin admin = Admin.create(KafkaClients.adminConfig(kafkaConfig,
+                serviceTopics.serviceName() + "-topic-bootstrap", settings.requestTimeout()))) {
             TopicProvisioner.ensureTopics(admin, topics, settings.replicationFactor(), settings.requestTimeout());
             status.set(Status.ready(topics.size()));
             LOG.infof("Service %s verified %d topics on %s after %d attempt(s)", serviceTopics.serviceName(),
-                    topics.size(), kafkaConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG), attempt);
+                    topics.size(), KafkaClients.bootstrapServers(kafkaConfig), attempt);
         } catch (IllegalStateException mismatch) {
             // A topic with the wrong layout does not fix itself: stay DOWN and say why, without retrying.
             status.set(Status.failed(mismatch.getMessage()));
@@ -81,29 +85,22 @@ public class TopicBootstrap {
                     serviceTopics.serviceName());
         } catch (RuntimeException e) {
             status.set(Status.failed(e.getClass().getSimpleName() + ": " + e.getMessage()));
-            if (attempt == 1 || attempt % 30 == 0) {
-                LOG.warnf(e, "Service %s could not set up its topics on %s (attempt %d); retrying every %s",
-                        serviceTopics.serviceName(), kafkaConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG),
-                        attempt, settings.retryInterval());
+            long now = System.nanoTime();
+            if (attempt == 1) {
+                LOG.warnf(e, "Service %s could not set up its topics on %s; retrying every %s",
+                        serviceTopics.serviceName(), KafkaClients.bootstrapServers(kafkaConfig),
+                        settings.retryInterval());
+                lastWarning = now;
+            } else if (now - lastWarning >= REPEAT_WARNING_INTERVAL.toNanos()) {
+                LOG.warnf("Service %s still cannot set up its topics on %s after %d attempts: %s",
+                        serviceTopics.serviceName(), KafkaClients.bootstrapServers(kafkaConfig), attempt,
+                        status.get().error());
+                lastWarning = now;
             }
             if (!executor.isShutdown()) {
                 executor.schedule(this::attempt, settings.retryInterval().toMillis(), TimeUnit.MILLISECONDS);
             }
         }
-    }
-
-    private Map<String, Object> adminConfig() {
-        Map<String, Object> config = new HashMap<>();
-        kafkaConfig.forEach((key, value) -> {
-            if (AdminClientConfig.configNames().contains(key)) {
-                config.put(key, value);
-            }
-        });
-        int timeoutMillis = (int) settings.requestTimeout().toMillis();
-        config.put(AdminClientConfig.CLIENT_ID_CONFIG, serviceTopics.serviceName() + "-topic-bootstrap");
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMillis);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMillis);
-        return config;
     }
 
     /**

@@ -42,7 +42,7 @@ public abstract class ServiceStartupChecks {
                 .then()
                 .statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks.name", hasItems(TopicsReadinessCheck.NAME, "Kafka connection health check"));
+                .body("checks.name", hasItems(TopicsReadinessCheck.NAME, KafkaConnectionCheck.NAME));
     }
 
     @Test

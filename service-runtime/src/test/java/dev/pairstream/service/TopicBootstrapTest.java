@@ -26,7 +26,7 @@ class TopicBootstrapTest {
     private static final ServiceTopics GENERATOR_TOPICS = new ServiceTopics("test-service",
             List.of(Topics.FLAGGED_PROMPTS), List.of(Topics.PAIRS, Topics.DEAD_LETTERS));
 
-    private static final TopicSettings FAST_RETRIES = new TopicSettings() {
+    static final KafkaSettings FAST_RETRIES = new KafkaSettings() {
         @Override
         public Optional<Short> replicationFactor() {
             return Optional.empty();
@@ -40,6 +40,11 @@ class TopicBootstrapTest {
         @Override
         public Duration retryInterval() {
             return Duration.ofMillis(200);
+        }
+
+        @Override
+        public Duration healthTimeout() {
+            return Duration.ofSeconds(2);
         }
     };
 
