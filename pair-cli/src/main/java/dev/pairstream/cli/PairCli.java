@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             DemoCommand.class,
             DataCommand.class,
+            TrainCommand.class,
             BrokerCommand.class,
             DoctorCommand.class,
             CommandLine.HelpCommand.class
