@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             DataCommand.class,
             TrainCommand.class,
+            SampleCommand.class,
+            EvalCommand.class,
+            BenchCommand.class,
             BrokerCommand.class,
             DoctorCommand.class,
             CommandLine.HelpCommand.class

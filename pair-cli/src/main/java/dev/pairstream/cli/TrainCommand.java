@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = "Train one of the embedded models.",
         subcommands = {
+            TrainBaseCommand.class,
             TrainDetectorCommand.class
         })
 final class TrainCommand implements Runnable {

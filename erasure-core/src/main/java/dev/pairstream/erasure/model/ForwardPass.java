@@ -182,8 +182,10 @@ final class ForwardPass {
         hidden = attention(normalized, context, bias, prefix + ".attn2").add(hidden);
 
         normalized = layerNorm(hidden, prefix + ".norm3");
-        NDArray projected = linear(normalized, prefix + ".ff.net.0.proj", true);
-        NDArray feedForward = linear(TensorOps.geglu(projected), prefix + ".ff.net.2", true);
+        String projection = prefix + ".ff.net.0.proj";
+        NDArray gated = TensorOps.gegluLinear(normalized, resolvedWeight(projection),
+                parameter(projection + ".bias"));
+        NDArray feedForward = linear(gated, prefix + ".ff.net.2", true);
         return feedForward.add(hidden);
     }
 
@@ -202,6 +204,12 @@ final class ForwardPass {
     }
 
     private NDArray linear(NDArray input, String prefix, boolean hasBias) {
+        NDArray bias = hasBias ? parameter(prefix + ".bias") : null;
+        return Linear.linear(input, resolvedWeight(prefix), bias).singletonOrThrow();
+    }
+
+    /** Returns the weight that the resolver supplies for the Linear layer at {@code prefix}, checking its shape. */
+    private NDArray resolvedWeight(String prefix) {
         NDArray stored = parameter(prefix + ".weight");
         NDArray weight = resolver.resolve(prefix, stored, step);
         if (weight == null || !weight.getShape().equals(stored.getShape())) {
@@ -209,8 +217,7 @@ final class ForwardPass {
                     + (weight == null ? "null" : "shape " + weight.getShape()) + " for " + prefix
                     + "; expected the stored weight's shape " + stored.getShape());
         }
-        NDArray bias = hasBias ? parameter(prefix + ".bias") : null;
-        return Linear.linear(input, weight, bias).singletonOrThrow();
+        return weight;
     }
 
     private NDArray groupNorm(NDArray input, String prefix, float eps) {
