@@ -145,7 +145,7 @@ final class TrainBaseCommand implements Callable<Integer> {
             report.put("totalWallSeconds", round(result.totalWallSeconds()));
             report.put("stepsPerSecond", round(result.stepsPerSecond()));
             report.put("smoothedLoss", result.smoothedLoss());
-            report.put("recomputedGradientNorms", result.recomputedNorms());
+            report.put("retriedSteps", result.retriedSteps());
             report.put("pytorchThreads", PyTorchThreads.current());
             report.put("checkpoint", result.lastCheckpoint().toAbsolutePath().toString());
             if (result.completed() || exportPartial) {

@@ -57,7 +57,7 @@ final class ForwardPass {
      * @return [B, out_channels, H, W]
      */
     NDArray run(NDArray sample, NDArray timesteps, NDArray context, NDArray bias) {
-        NDArray x = config.centerInputSample() ? sample.mul(2f).sub(1f) : sample;
+        NDArray x = config.centerInputSample() ? TensorOps.scale(sample, 2f).sub(1f) : sample;
         // Every ResNet applies SiLU to the time embedding before its projection, so it is computed once here.
         NDArray activatedTemb = TensorOps.silu(timeEmbedding(timesteps));
         x = conv(x, "conv_in", PADDING_ONE, UNIT);
@@ -139,7 +139,7 @@ final class ForwardPass {
                 ? conv(input, prefix + ".conv_shortcut", PADDING_NONE, UNIT)
                 : input;
         NDArray output = shortcut.add(hidden);
-        return outputScaleFactor == 1f ? output : output.div(outputScaleFactor);
+        return outputScaleFactor == 1f ? output : TensorOps.scale(output, 1f / outputScaleFactor);
     }
 
     /** Runs diffusers' continuous-input {@code Transformer2DModel}: norm, proj_in, transformer blocks, proj_out. */

@@ -36,6 +36,21 @@ public final class TensorOps {
     }
 
     /**
+     * Returns {@code input * factor} with a gradient that stays correct for as long as {@code input}'s manager is
+     * open. Use this, and never {@code NDArray.mul(Number)} or {@code div(Number)}, wherever a gradient flows.
+     *
+     * <p>DJL 0.36's {@code mul(Number)} wraps the number in a temporary array over a direct buffer and closes it right
+     * after the product, while PyTorch's autograd keeps that tensor for the backward pass and reads the buffer again
+     * there. Once a garbage collection has freed the buffer, the backward pass reads whatever the memory then holds,
+     * and gradients come out NaN, infinite or silently wrong. Here the factor array belongs to the input's manager, so
+     * it and its buffer live until that manager closes, after the backward pass.
+     */
+    public static NDArray scale(NDArray input, float factor) {
+        NDArray factorArray = input.getManager().create(factor);
+        return input.mul(factorArray);
+    }
+
+    /**
      * Applies group normalization to a {@code [B, C, ...]} tensor: each of {@code groups} groups of {@code C / groups}
      * channels is normalized over its channels and all spatial positions with the biased variance, then each channel
      * is scaled by {@code gamma} and shifted by {@code beta}. This equals {@code torch.nn.GroupNorm}.
@@ -154,12 +169,12 @@ public final class TensorOps {
 
     /**
      * The largest attention score tensor, in bytes, that {@link #scaledDotProductAttention} computes in one piece.
-     * The scores are written by one matrix product, then read by the softmax and by the second product (and as often
-     * in the backward pass), so a piece that stays in the CPU cache between those passes saves most of their memory
-     * traffic. Pieces also stay below glibc's mmap threshold (at most 32 MiB on 64-bit Linux), so the allocator
-     * reuses their memory instead of mapping and page-faulting it in again on every step. For the emoji-world UNet
-     * at batch 32 on 2 cores of an AMD EPYC (Zen 4) VM, forward and backward of its 16x16 self-attention layers took
-     * 347 ms in one piece and 198 ms in 4 MiB pieces (UNetStepBenchmark's ops mode, one thread).
+     * One matrix product writes the scores, then the softmax and the second product read them, and the backward pass
+     * does the same. A piece that stays in the CPU cache between those passes saves most of their memory traffic.
+     * Pieces also stay below glibc's mmap threshold (at most 32 MiB on 64-bit Linux), so the allocator reuses their
+     * memory instead of mapping and page-faulting it in again on every step. Measured with UNetStepBenchmark's ops
+     * mode on one thread of a 2-vCPU AMD EPYC (Zen 4) VM: forward and backward of the emoji-world UNet's 16x16
+     * self-attention layers at batch 32 took 347 ms in one piece and 198 ms in 4 MiB pieces.
      */
     static final long MAX_SCORE_CHUNK_BYTES = 4L << 20;
 
@@ -212,7 +227,7 @@ public final class TensorOps {
         NDList queries = query.split(boundaries, 0);
         NDList keys = key.split(boundaries, 0);
         NDList values = value.split(boundaries, 0);
-        // A bias with one row per sample is sliced alongside; one that broadcasts over the batch is shared.
+        // A bias with one row per sample is sliced alongside, and one that broadcasts over the batch is shared.
         boolean perSampleBias = bias != null && bias.getShape().dimension() == 4 && bias.getShape().get(0) == batch;
         NDList biases = perSampleBias ? bias.split(boundaries, 0) : null;
         NDList results = new NDList(boundaries.length + 1);
@@ -223,7 +238,7 @@ public final class TensorOps {
         return NDArrays.concat(results, 0);
     }
 
-    /** Computes attention on validated inputs in one piece; see {@link #scaledDotProductAttention}. */
+    /** Computes {@link #scaledDotProductAttention} on validated inputs in one piece. */
     private static NDArray attend(NDArray query, NDArray key, NDArray value, int heads, NDArray bias) {
         long batch = query.getShape().get(0);
         long queries = query.getShape().get(1);
@@ -233,8 +248,8 @@ public final class TensorOps {
         // Scaling q before the product costs L*d multiplications instead of L*T and matches SDPA up to rounding.
         // q: [B, H, L, d], keyTransposed: [B, H, d, T], v: [B, H, T, d]
         NDArray q = query.reshape(batch, queries, heads, headWidth)
-                .transpose(0, 2, 1, 3)
-                .mul((float) (1.0 / Math.sqrt(headWidth)));
+                .transpose(0, 2, 1, 3);
+        q = scale(q, (float) (1.0 / Math.sqrt(headWidth)));
         NDArray keyTransposed = key.reshape(batch, tokens, heads, headWidth).transpose(0, 2, 3, 1);
         NDArray v = value.reshape(batch, tokens, heads, headWidth).transpose(0, 2, 1, 3);
         // scores: [B, H, L, T]

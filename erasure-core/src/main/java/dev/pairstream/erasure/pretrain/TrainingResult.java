@@ -17,13 +17,12 @@ import java.util.List;
  * @param smoothedLoss      the smoothed loss after the last step
  * @param lossCurve         mean loss of each logging window over the whole run
  * @param lastCheckpoint    the checkpoint written last
- * @param recomputedNorms   steps whose global gradient norm came out non-finite from the engine although every
- *                          gradient value was finite, and was summed again on the Java side
+ * @param retriedSteps      attempts whose loss or gradient came out non-finite and were trained again
  */
 public record TrainingResult(long startStep, long step, long totalSteps, boolean completed, double encodingSeconds,
         double wallSeconds,
         double totalWallSeconds, double stepsPerSecond, double smoothedLoss, List<TrainerState.LossPoint> lossCurve,
-        Path lastCheckpoint, int recomputedNorms) {
+        Path lastCheckpoint, int retriedSteps) {
 
     /** Copies the loss curve so the record stays immutable. */
     public TrainingResult {

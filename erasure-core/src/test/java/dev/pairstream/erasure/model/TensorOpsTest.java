@@ -116,7 +116,7 @@ class TensorOpsTest {
     }
 
     @Test
-    void attentionInBatchSlicesMatchesPlainJava() {
+    void attentionSlicesMatchPlainJava() {
         // Given: B=5 samples with their own masks, L=6 queries, T=3 tokens, 2 heads of width 3, and a slice limit
         // of two samples' scores, so the batch runs as slices of 1, 2 and 2 samples
         int batch = 5;
@@ -144,7 +144,7 @@ class TensorOpsTest {
     }
 
     @Test
-    void attentionInBatchSlicesGivesWholeBatchGradients() {
+    void attentionSlicesKeepGradients() {
         // Given: the same inputs attended in one piece and one sample at a time
         Shape queryShape = new Shape(3, 5, 4);
         Shape keyShape = new Shape(3, 2, 4);
@@ -212,7 +212,7 @@ class TensorOpsTest {
     }
 
     @Test
-    void upsampleBackwardSumsEachTwoByTwoBlock() {
+    void upsampleBackwardSumsBlocks() {
         // Given: one 2x2 channel and a distinct weight on each of the 16 output pixels
         NDArray input = manager.create(new float[] {1, 2, 3, 4}, new Shape(1, 1, 2, 2));
         input.setRequiresGradient(true);
@@ -235,6 +235,38 @@ class TensorOpsTest {
 
         // Then: each input pixel collects the weights of the 2x2 block it was copied to
         assertArrayEquals(expected, input.getGradient().toFloatArray(), 0f);
+    }
+
+    @Test
+    void scaleKeepsItsGradientWhenGarbageCollectionRunsBeforeTheBackwardPass() {
+        // Given: y = sum(scale(x, 0.125)), whose gradient is 0.125 for every element of x
+        NDArray input = manager.create(new float[] {1f, -2f, 3f, 4f});
+        input.setRequiresGradient(true);
+
+        // When: garbage is collected between the forward and the backward pass, and freed native memory is reused
+        // by new direct buffers full of NaN, as happens in a long training run
+        try (GradientCollector collector = PyTorchRuntime.engine().newGradientCollector()) {
+            NDArray output = TensorOps.scale(input, 0.125f).sum();
+            for (int round = 0; round < 3; round++) {
+                System.gc();
+                fillFreedNativeMemoryWithNaN();
+            }
+            collector.backward(output);
+        }
+
+        // Then
+        assertArrayEquals(new float[] {0.125f, 0.125f, 0.125f, 0.125f}, input.getGradient().toFloatArray(), 0f);
+    }
+
+    /** Allocates many small direct buffers holding NaN, so that memory freed by a collection gets overwritten. */
+    private static void fillFreedNativeMemoryWithNaN() {
+        java.util.List<java.nio.ByteBuffer> buffers = new java.util.ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(4).order(java.nio.ByteOrder.nativeOrder());
+            buffer.putFloat(0, Float.NaN);
+            buffers.add(buffer);
+        }
+        assertEquals(20_000, buffers.size());
     }
 
     @Test
@@ -276,7 +308,7 @@ class TensorOpsTest {
     }
 
     @Test
-    void gegluLinearGivesSameValuesAndGradientsAsFullWidthProjection() {
+    void gegluLinearMatchesFullWidthProjection() {
         // Given: B=2, L=3 tokens of width 4 projected to 2 * 5 features
         float[] inputValues = randomValues(24, 51);
         float[] weightValues = randomValues(40, 52);
@@ -286,9 +318,9 @@ class TensorOpsTest {
         float[][] split = gegluGradients(inputValues, weightValues, biasValues, false);
         float[][] halves = gegluGradients(inputValues, weightValues, biasValues, true);
 
-        // Then: equal up to float32 rounding. PyTorch 2.7.1's vectorized GELU kernel, which the contiguous gate of
-        // gegluLinear gets, is off by up to about 1.5e-7 in the negative tail, where the strided half of the split
-        // output takes the more exact scalar kernel. Each array is compared relative to its largest entry.
+        // Then: equal up to float32 rounding, compared relative to each array's largest entry. The contiguous gate of
+        // gegluLinear gets PyTorch 2.7.1's vectorized GELU kernel. In the negative tail that kernel is off by up to
+        // about 1.5e-7, while the strided half of a split output gets the more exact scalar kernel.
         assertArrayEquals(split[0], halves[0], relativeTolerance(split[0]), "output");
         assertArrayEquals(split[1], halves[1], relativeTolerance(split[1]), "input gradient");
         assertArrayEquals(split[2], halves[2], relativeTolerance(split[2]), "weight gradient");

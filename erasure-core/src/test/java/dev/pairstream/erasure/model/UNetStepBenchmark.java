@@ -23,27 +23,34 @@ import java.util.Random;
  * Times UNet training steps (forward, mean squared error against a random target, backward) on the PyTorch engine.
  * It is a main program, not a unit test, because timings on a shared machine cannot pass or fail.
  *
- * <p>Run it from {@code erasure-core} after {@code mvn test-compile}, with the test classpath:
+ * <p>Run it from the repository root after building the module and writing its test classpath:
  *
  * <pre>
- * java -cp target/classes:target/test-classes:$(cat cp.txt) dev.pairstream.erasure.model.UNetStepBenchmark \
- *     --channels 32,64,64 --attention-levels 1,2 --batch 32 --steps 10
+ * ./mvnw -B -q -pl erasure-core -am install -DskipTests
+ * ./mvnw -B -q -pl erasure-core test-compile dependency:build-classpath \
+ *     -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+ * java -cp erasure-core/target/classes:erasure-core/target/test-classes:$(cat erasure-core/target/bench.classpath) \
+ *     dev.pairstream.erasure.model.UNetStepBenchmark --channels 32,64,64 --attention-levels 1,2 --batch 32
  * </pre>
  *
- * where {@code cp.txt} comes from {@code mvn dependency:build-classpath -Dmdep.outputFile=cp.txt
- * -Dmdep.includeScope=test}. Without options it runs {@link UNet2DConditionConfig#emojiWorld()} at batch 32 with 16
- * context tokens. The intra-op thread count is DJL's {@code ai.djl.pytorch.num_threads} system property.
+ * <p>Without options it runs {@link UNet2DConditionConfig#emojiWorld()} at batch 32 with 16 context tokens, 3 warm-up
+ * steps and 10 measured steps. {@code --channels}, {@code --layers-per-block}, {@code --heads} and
+ * {@code --attention-levels} (resolution levels with cross-attention, 0 being the input resolution, or {@code none};
+ * the middle block always has it) change the architecture. The intra-op thread count is DJL's
+ * {@code ai.djl.pytorch.num_threads} system property.
  *
  * <p>Modes ({@code --mode}):
  *
  * <ul>
- *   <li>{@code step}: times whole steps and prints the forward, backward and total medians;</li>
+ *   <li>{@code step}: times whole steps and prints the medians of the forward, backward and total wall time and of
+ *       the process CPU time;</li>
  *   <li>{@code ops}: times each operation family of the forward pass in isolation, forward and backward, at the
  *       shapes and counts that the config uses (see {@link UNetOpFamilies});</li>
  *   <li>{@code profile} with {@code --file FILE}: writes PyTorch's autograd profiler trace of the measured steps
  *       (Chrome trace JSON with input shapes), which names every forward and backward kernel;</li>
- *   <li>{@code dump} / {@code compare} with {@code --file FILE}: runs one step on fixed inputs and writes, or compares against, the
- *       output and every parameter gradient, to prove that an optimization leaves the numbers unchanged.</li>
+ *   <li>{@code dump} and {@code compare} with {@code --file FILE}: run one step on fixed inputs and write, or compare
+ *       against, the output and every parameter gradient, to check that an optimization leaves the numbers
+ *       unchanged.</li>
  * </ul>
  */
 public final class UNetStepBenchmark {
@@ -299,22 +306,22 @@ public final class UNetStepBenchmark {
                 switch (name) {
                     case "--mode" -> options.mode = value;
                     case "--file" -> options.file = Path.of(value);
-                    case "--channels" -> options.channels = integers(value);
+                    case "--channels" -> options.channels = integers(name, value);
                     case "--attention-levels" -> options.attentionLevels =
-                            value.equals("none") ? List.of() : integers(value);
-                    case "--layers-per-block" -> options.layersPerBlock = Integer.parseInt(value);
-                    case "--heads" -> options.heads = Integer.parseInt(value);
-                    case "--batch" -> options.batch = Integer.parseInt(value);
-                    case "--tokens" -> options.tokens = Integer.parseInt(value);
-                    case "--warmup" -> options.warmup = Integer.parseInt(value);
-                    case "--steps" -> options.steps = Integer.parseInt(value);
+                            value.equals("none") ? List.of() : integers(name, value);
+                    case "--layers-per-block" -> options.layersPerBlock = integer(name, value);
+                    case "--heads" -> options.heads = integer(name, value);
+                    case "--batch" -> options.batch = integer(name, value);
+                    case "--tokens" -> options.tokens = integer(name, value);
+                    case "--warmup" -> options.warmup = integer(name, value);
+                    case "--steps" -> options.steps = integer(name, value);
                     default -> throw new IllegalArgumentException("Unknown option " + name + "; expected --mode,"
                             + " --file, --channels, --attention-levels, --layers-per-block, --heads, --batch,"
                             + " --tokens, --warmup or --steps");
                 }
             }
             if (List.of("dump", "compare", "profile").contains(options.mode) && options.file == null) {
-                throw new IllegalArgumentException("--mode " + options.mode + " needs --file");
+                throw new IllegalArgumentException("Missing --file; --mode " + options.mode + " writes or reads it");
             }
             if (options.batch < 1 || options.tokens < 1 || options.steps < 1 || options.warmup < 0) {
                 throw new IllegalArgumentException("Invalid --batch " + options.batch + ", --tokens "
@@ -353,8 +360,17 @@ public final class UNetStepBenchmark {
                     base.crossAttentionDim(), base.transformerLayersPerBlock(), heads, base.useLinearProjection());
         }
 
-        private static List<Integer> integers(String value) {
-            return Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).toList();
+        private static List<Integer> integers(String option, String value) {
+            return Arrays.stream(value.split(",")).map(item -> integer(option, item.trim())).toList();
+        }
+
+        private static int integer(String option, String value) {
+            try {
+                return Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("Invalid " + option + " value " + value + "; expected an integer",
+                        e);
+            }
         }
     }
 }

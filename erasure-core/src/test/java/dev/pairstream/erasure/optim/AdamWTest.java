@@ -109,7 +109,7 @@ class AdamWTest {
     }
 
     @Test
-    void firstStepMovesEachWeightByTheLearningRate() {
+    void firstStepMovesByLearningRate() {
         // Given: on step 1 the bias-corrected ratio m / sqrt(v) is sign(g), whatever the gradient's size
         Map<String, NDArray> parameters = parameters(new float[] {0f, 0f, 0f}, new float[] {0f});
         try (AdamW optimizer = new AdamW(parameters, new AdamWOptions(0.9, 0.999, 1e-8, 0), name -> true, root)) {

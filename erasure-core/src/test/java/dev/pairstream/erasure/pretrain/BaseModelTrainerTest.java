@@ -147,8 +147,15 @@ class BaseModelTrainerTest {
         // Given a run whose fifth loss is made NaN, with a checkpoint after every second step
         BaseModelTrainingConfig config = TinyWorld.config().steps(10).checkpointEvery(2).build();
         byte[][] weightsAtStepFour = new byte[1][];
+        int[] attempts = {0};
         BaseModelTrainer trainer = new BaseModelTrainer(config, data, encoder, folder)
-                .lossProbe((step, loss) -> step == 4 ? loss.mul(Float.NaN) : loss)
+                .lossProbe((step, loss) -> {
+                    if (step != 4) {
+                        return loss;
+                    }
+                    attempts[0]++;
+                    return loss.mul(Float.NaN);
+                })
                 .listener(new TrainingListener() {
                     @Override
                     public void onCheckpoint(long step, Path checkpoint) {
@@ -167,6 +174,7 @@ class BaseModelTrainerTest {
         assertEquals("Training diverged at step 5 of 10: the loss is NaN; the step's update was not applied and the"
                 + " last good checkpoint is " + lastGood + ". Lower the learning rate or the gradient-norm limit and"
                 + " resume", error.getMessage());
+        assertEquals(1 + BaseModelTrainer.DEFAULT_DIVERGENCE_RETRIES, attempts[0], "the step is tried again first");
         assertEquals(5, error.step());
         assertEquals(lastGood, error.lastCheckpoint().orElseThrow());
         assertEquals(BaseModelTrainer.latestCheckpoint(folder).orElseThrow(), lastGood);
@@ -177,6 +185,29 @@ class BaseModelTrainerTest {
         TrainingResult resumed = new BaseModelTrainer(config, data, encoder, folder).train(StopCondition.atStep(5));
         assertEquals(4, resumed.startStep());
         assertEquals(5, resumed.step());
+    }
+
+    @Test
+    void transientNanIsRetriedWithoutChangingTheRun() throws Exception {
+        // Given a run whose third step gives a NaN loss on its first attempt only, and a run without the fault
+        BaseModelTrainingConfig config = TinyWorld.config().steps(4).build();
+        LossRecorder clean = new LossRecorder();
+        new BaseModelTrainer(config, data, encoder, folder.resolve("clean")).listener(clean)
+                .train(StopCondition.never());
+        int[] attempts = {0};
+        LossRecorder faulty = new LossRecorder();
+
+        // When
+        TrainingResult result = new BaseModelTrainer(config, data, encoder, folder.resolve("faulty"))
+                .listener(faulty)
+                .lossProbe((step, loss) -> step == 2 && attempts[0]++ == 0 ? loss.mul(Float.NaN) : loss)
+                .train(StopCondition.never());
+
+        // Then
+        assertEquals(1, result.retriedSteps());
+        assertEquals(clean.losses, faulty.losses);
+        assertArrayEquals(Files.readAllBytes(folder.resolve("clean/checkpoints/step-00000004").resolve(WEIGHTS)),
+                Files.readAllBytes(folder.resolve("faulty/checkpoints/step-00000004").resolve(WEIGHTS)));
     }
 
     @Test
