@@ -183,8 +183,11 @@ final class ForwardPass {
 
         normalized = layerNorm(hidden, prefix + ".norm3");
         String projection = prefix + ".ff.net.0.proj";
-        NDArray gated = TensorOps.gegluLinear(normalized, resolvedWeight(projection),
-                parameter(projection + ".bias"));
+        NDArray projectionWeight = resolvedWeight(projection, normalized);
+        NDArray projectionBias = parameter(projection + ".bias");
+        NDArray gated = projectionWeight.getShape().dimension() == 2
+                ? TensorOps.gegluLinear(normalized, projectionWeight, projectionBias)
+                : TensorOps.geglu(perSampleLinear(normalized, projectionWeight, projectionBias));
         NDArray feedForward = linear(gated, prefix + ".ff.net.2", true);
         return feedForward.add(hidden);
     }
@@ -205,19 +208,56 @@ final class ForwardPass {
 
     private NDArray linear(NDArray input, String prefix, boolean hasBias) {
         NDArray bias = hasBias ? parameter(prefix + ".bias") : null;
-        return Linear.linear(input, resolvedWeight(prefix), bias).singletonOrThrow();
+        NDArray weight = resolvedWeight(prefix, input);
+        if (weight.getShape().dimension() == 2) {
+            return Linear.linear(input, weight, bias).singletonOrThrow();
+        }
+        return perSampleLinear(input, weight, bias);
     }
 
-    /** Returns the weight that the resolver supplies for the Linear layer at {@code prefix}, checking its shape. */
-    private NDArray resolvedWeight(String prefix) {
+    /**
+     * Returns the weight that the resolver supplies for the Linear layer at {@code prefix}, checking that it has the
+     * stored weight's shape {@code [out, in]} or one weight per sample of {@code input}, {@code [B, out, in]}.
+     */
+    private NDArray resolvedWeight(String prefix, NDArray input) {
         NDArray stored = parameter(prefix + ".weight");
         NDArray weight = resolver.resolve(prefix, stored, step);
-        if (weight == null || !weight.getShape().equals(stored.getShape())) {
+        Shape storedShape = stored.getShape();
+        Shape perSampleShape = new Shape(input.getShape().get(0), storedShape.get(0), storedShape.get(1));
+        if (weight == null || !(weight.getShape().equals(storedShape) || weight.getShape().equals(perSampleShape))) {
+            // The message names only the stored shape, because per-sample weights are an opt-in that
+            // LinearWeightResolver documents.
             throw new IllegalStateException("LinearWeightResolver returned "
                     + (weight == null ? "null" : "shape " + weight.getShape()) + " for " + prefix
-                    + "; expected the stored weight's shape " + stored.getShape());
+                    + "; expected the stored weight's shape " + storedShape);
         }
         return weight;
+    }
+
+    /**
+     * Applies a Linear layer with a separate weight for each sample: {@code input[b] x weight[b]^T + bias} as one
+     * batched matrix product.
+     *
+     * @param input  [B, in] or [B, ..., in]
+     * @param weight [B, out, in]
+     * @param bias   [out], or null
+     * @return [B, out] or [B, ..., out]
+     */
+    private static NDArray perSampleLinear(NDArray input, NDArray weight, NDArray bias) {
+        Shape inputShape = input.getShape();
+        long batch = inputShape.get(0);
+        long inFeatures = inputShape.get(inputShape.dimension() - 1);
+        long outFeatures = weight.getShape().get(1);
+        // [B, N, in] x [B, in, out] -> [B, N, out], where N is every axis between the batch and the features.
+        NDArray rows = input.reshape(batch, -1, inFeatures);
+        NDArray output = rows.matMul(weight.transpose(0, 2, 1));
+        if (bias != null) {
+            output = output.add(bias);
+        }
+        // Shape.getShape() returns the shape's own array, which the input's cached shape shares.
+        long[] outputShape = inputShape.getShape().clone();
+        outputShape[outputShape.length - 1] = outFeatures;
+        return output.reshape(new Shape(outputShape));
     }
 
     private NDArray groupNorm(NDArray input, String prefix, float eps) {

@@ -20,7 +20,12 @@ public interface LinearWeightResolver {
     /**
      * Returns the weight to apply for one Linear layer.
      *
-     * <p>The returned array must have the stored weight's {@code [out, in]} shape. Arrays that the resolver computes
+     * <p>The returned array has either the stored weight's {@code [out, in]} shape, which applies to every sample, or
+     * the shape {@code [B, out, in]} with one weight per sample of the batch, which the layer then applies as a batched
+     * matrix product. With the per-sample weight {@code W + D}, where {@code D} is a zero tensor that requires
+     * gradients, one backward pass leaves sample b's gradient with respect to {@code W} in slice b of {@code D}'s
+     * gradient, because only sample b reads {@code D[b]}.
+     * Any other shape makes the forward pass throw an {@link IllegalStateException}. Arrays that the resolver computes
      * should live in {@code stepManager} (the manager of the forward pass's {@code sample}), which the caller closes
      * after each step; DJL puts an operation's result in its first operand's manager, so an expression that starts
      * from a long-lived parameter needs {@link NDArray#attach(NDManager)} or {@link NDArray#tempAttach(NDManager)}.

@@ -143,12 +143,15 @@ public final class UNetWeights implements AutoCloseable {
      * training loop calls this before each step.
      */
     public void zeroGradients() {
-        for (NDArray array : arrays.values()) {
-            if (array.hasGradient()) {
-                // getGradient() wraps the native gradient in a new array each call; closing the wrapper keeps the
-                // parameter manager from growing. Filling in place also clears NaN and infinite gradients, which
-                // subtracting the gradient from itself would not.
-                try (NDArray gradient = array.getGradient()) {
+        // getGradient() wraps the native gradient in a new array on each call, and set(index, 0f) creates a scalar
+        // array in the gradient's manager. Both go to a scope that closes here, so the parameter manager does not
+        // grow by one array per parameter and step. Filling in place also clears NaN and infinite gradients, which
+        // subtracting the gradient from itself would not.
+        try (NDManager scope = manager.newSubManager()) {
+            for (NDArray array : arrays.values()) {
+                if (array.hasGradient()) {
+                    NDArray gradient = array.getGradient();
+                    gradient.attach(scope);
                     gradient.set(new NDIndex("..."), 0f);
                 }
             }

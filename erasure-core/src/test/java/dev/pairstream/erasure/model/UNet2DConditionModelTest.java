@@ -64,6 +64,32 @@ class UNet2DConditionModelTest {
     }
 
     @Test
+    void zeroGradientsClearsWithoutGrowingManager() {
+        // Given: gradients from one backward pass
+        try (UNet2DConditionModel model = UNet2DConditionModel.initialize(TINY, root, 7);
+                NDManager step = root.newSubManager()) {
+            model.weights().setRequiresGradient(true);
+            Inputs inputs = Inputs.create(step, 1);
+            try (GradientCollector collector = engine.newGradientCollector()) {
+                NDArray output = model.forward(inputs.sample, inputs.timesteps, inputs.context, inputs.mask);
+                collector.backward(output.sub(inputs.sample).square().mean());
+            }
+            int arraysBefore = model.weights().manager().getManagedArrays().size();
+
+            // When: zeroed three times, as three training steps would
+            for (int round = 0; round < 3; round++) {
+                model.weights().zeroGradients();
+            }
+
+            // Then
+            try (NDArray gradient = model.weights().get(TO_K + ".weight").getGradient()) {
+                assertEquals(0f, maxAbs(gradient.toFloatArray()));
+            }
+            assertEquals(arraysBefore, model.weights().manager().getManagedArrays().size());
+        }
+    }
+
+    @Test
     void backwardGivesFiniteNonZeroCrossAttentionGradients() {
         // Given
         try (UNet2DConditionModel model = UNet2DConditionModel.initialize(TINY, root, 7);
