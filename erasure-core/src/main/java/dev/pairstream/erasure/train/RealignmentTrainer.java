@@ -1,0 +1,343 @@
+package dev.pairstream.erasure.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.pairstream.erasure.adapter.Adapter;
+import dev.pairstream.erasure.adapter.PeftAdapterFiles;
+import dev.pairstream.erasure.model.UNet2DConditionConfig;
+import dev.pairstream.erasure.model.UNet2DConditionModel;
+import dev.pairstream.erasure.optim.AdamW;
+import dev.pairstream.erasure.optim.AdamWOptions;
+import dev.pairstream.erasure.optim.GradientClipping;
+import dev.pairstream.erasure.runtime.PyTorchRuntime;
+import dev.pairstream.erasure.text.TextContextBatch;
+import dev.pairstream.erasure.text.TextEncoding;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains an adapter by Paired Semantic Realignment (see {@link RealignmentSettings} for the loss): the adapted model
+ * must predict, for the unsafe prompt, the noise that the frozen base model predicts for the safe prompt on the safe
+ * picture, while its predictions for the safe prompt and for neutral prompts stay those of the base model.
+ *
+ * <p>The base weights never get gradients, only the adapter's factors and magnitudes. One step runs the frozen model
+ * once, outside any gradient scope, for the targets, and the adapted model once over every term's rows together.
+ * Batches, timesteps and noise come from the settings' seed, so a run is repeatable.
+ */
+final class RealignmentTrainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RealignmentTrainer.class);
+    private static final AdamWOptions OPTIMIZER = new AdamWOptions(0.9, 0.999, 1e-8, 0.0);
+    private static final String CHECKPOINT_PREFIX = "step-";
+
+    private final ErasureProblem problem;
+    private final RealignmentSettings settings;
+    private final boolean paired;
+    private final UNet2DConditionModel base;
+    private final int[] pictureSource;
+
+    RealignmentTrainer(ErasureProblem problem, RealignmentSettings settings, boolean paired) {
+        this.problem = problem;
+        this.settings = settings;
+        this.paired = paired;
+        this.base = problem.baseModel();
+        this.pictureSource = paired ? identity(problem.pairs().size()) : otherPairs(problem.pairs());
+    }
+
+    ErasureResult train(String methodId, Adapter adapter, Path checkpoints, NDManager parent) {
+        Map<String, TextEncoding> encodings = encodeAll();
+        base.weights().setRequiresGradient(false);
+        adapter.setRequiresGradient(true);
+        Engine engine = PyTorchRuntime.engine();
+        List<ErasureResult.LossPoint> curve = new ArrayList<>();
+        Path lastCheckpoint = null;
+        long started = System.nanoTime();
+        double windowSum = 0;
+        int windowSteps = 0;
+        LOG.info("Training {} on {} pairs of {} and {} neutral examples: {} steps of {} pairs", methodId,
+                problem.pairs().size(), problem.conceptIds(), problem.neutral().size(), settings.steps(),
+                settings.batchSize());
+        try (NDManager root = parent.newSubManager();
+                AdamW optimizer = new AdamW(adapter.parameters(), OPTIMIZER, name -> false, root)) {
+            SplittableRandom random = new SplittableRandom(settings.seed());
+            for (int step = 0; step < settings.steps(); step++) {
+                StepLoss loss = trainStep(engine, root, adapter, optimizer, encodings, random, methodId, step,
+                        lastCheckpoint);
+                windowSum += loss.total();
+                windowSteps++;
+                boolean last = step + 1 == settings.steps();
+                if ((step + 1) % settings.logEvery() == 0 || last) {
+                    double seconds = (System.nanoTime() - started) / 1e9;
+                    curve.add(new ErasureResult.LossPoint(step + 1, windowSum / windowSteps));
+                    LOG.info("{} step {}/{}  loss {} (window {}; realign {}, preserve {}, neutral {})  lr {}"
+                            + "  {} steps/s", methodId, step + 1, settings.steps(), format(loss.total()),
+                            format(windowSum / windowSteps), format(loss.realign()), format(loss.preserve()),
+                            format(loss.neutral()), String.format("%.2e", settings.learningRateAt(step)),
+                            String.format("%.2f", (step + 1) / seconds));
+                    windowSum = 0;
+                    windowSteps = 0;
+                }
+                if (checkpoints != null && ((step + 1) % settings.checkpointEvery() == 0 || last)) {
+                    lastCheckpoint = writeCheckpoint(adapter, checkpoints, step + 1, lastCheckpoint);
+                }
+            }
+        }
+        adapter.setRequiresGradient(false);
+        double wallSeconds = (System.nanoTime() - started) / 1e9;
+        LOG.info("Trained {} in {} s ({} steps)", methodId, String.format("%.1f", wallSeconds), settings.steps());
+        return new ErasureResult(methodId, adapter, settings.steps(), wallSeconds, curve);
+    }
+
+    /** The loss of one step and its three terms, each the batch mean of its rows' squared errors. */
+    record StepLoss(double total, double realign, double preserve, double neutral) {
+    }
+
+    private StepLoss trainStep(Engine engine, NDManager root, Adapter adapter, AdamW optimizer,
+            Map<String, TextEncoding> encodings, SplittableRandom random, String methodId, int step,
+            Path lastCheckpoint) {
+        List<TrainingPair> pairs = problem.pairs();
+        List<NeutralExample> neutral = problem.neutral();
+        UNet2DConditionConfig config = base.config();
+        int side = config.sampleSize();
+        int channels = config.inChannels();
+        int pixels = channels * side * side;
+        int batch = settings.batchSize();
+        boolean preserve = settings.preservationWeight() > 0;
+        int neutralRows = settings.neutralWeight() > 0 && !neutral.isEmpty() ? batch : 0;
+
+        // Draw the step's rows: pairs first, then neutral examples, each with a timestep and noise.
+        int[] pairRows = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            pairRows[i] = random.nextInt(pairs.size());
+        }
+        int[] neutralIndices = new int[neutralRows];
+        for (int i = 0; i < neutralRows; i++) {
+            neutralIndices[i] = random.nextInt(neutral.size());
+        }
+        int frozenRows = batch + neutralRows;
+        int[] timesteps = new int[frozenRows];
+        float[] clean = new float[frozenRows * pixels];
+        float[] noise = new float[frozenRows * pixels];
+        Random gaussian = new Random(random.nextLong());
+        List<TextEncoding> unsafeContexts = new ArrayList<>(batch);
+        List<TextEncoding> targetContexts = new ArrayList<>(frozenRows);
+        for (int row = 0; row < frozenRows; row++) {
+            timesteps[row] = random.nextInt(problem.schedule().numTrainTimesteps());
+            float[] picture;
+            if (row < batch) {
+                TrainingPair source = pairs.get(pictureSource[pairRows[row]]);
+                picture = source.safePictureView();
+                targetContexts.add(encodings.get(source.safePrompt()));
+                unsafeContexts.add(encodings.get(pairs.get(pairRows[row]).unsafePrompt()));
+            } else {
+                NeutralExample example = neutral.get(neutralIndices[row - batch]);
+                picture = example.pictureView();
+                targetContexts.add(encodings.get(example.prompt()));
+            }
+            System.arraycopy(picture, 0, clean, row * pixels, pixels);
+            for (int i = 0; i < pixels; i++) {
+                noise[row * pixels + i] = (float) gaussian.nextGaussian();
+            }
+        }
+
+        adapter.zeroGradients();
+        try (NDManager scope = root.newSubManager()) {
+            Shape pictureShape = new Shape(frozenRows, channels, side, side);
+            NDArray noised = problem.schedule().addNoise(scope.create(clean, pictureShape),
+                    scope.create(noise, pictureShape), timesteps);
+            long[] timestepValues = new long[frozenRows];
+            for (int row = 0; row < frozenRows; row++) {
+                timestepValues[row] = timesteps[row];
+            }
+            NDArray frozenTimesteps = scope.create(timestepValues);
+            int tokens = problem.encoder().maxTokens();
+            TextContextBatch frozenText = TextContextBatch.pad(targetContexts, tokens, scope);
+            // No array here requires a gradient, so the frozen pass records no graph: [frozenRows, C, H, W]
+            NDArray target = base.forward(noised, frozenTimesteps, frozenText.context(),
+                    frozenText.attentionMask());
+
+            // The adapted pass: unsafe prompts on the pair rows, then the safe prompts on the same rows, then the
+            // neutral rows, against the frozen targets of the same pictures.
+            NDArray pairNoised = noised.get("0:" + batch);
+            NDArray pairTarget = target.get("0:" + batch);
+            NDArray pairTimesteps = frozenTimesteps.get("0:" + batch);
+            NDList samples = new NDList(pairNoised);
+            NDList targets = new NDList(pairTarget);
+            NDList steps = new NDList(pairTimesteps);
+            List<TextEncoding> adaptedContexts = new ArrayList<>(unsafeContexts);
+            List<Float> weights = new ArrayList<>();
+            addWeights(weights, batch, 1.0 / batch);
+            if (preserve) {
+                samples.add(pairNoised);
+                targets.add(pairTarget);
+                steps.add(pairTimesteps);
+                adaptedContexts.addAll(targetContexts.subList(0, batch));
+                addWeights(weights, batch, settings.preservationWeight() / batch);
+            }
+            if (neutralRows > 0) {
+                samples.add(noised.get(batch + ":"));
+                targets.add(target.get(batch + ":"));
+                steps.add(frozenTimesteps.get(batch + ":"));
+                adaptedContexts.addAll(targetContexts.subList(batch, frozenRows));
+                addWeights(weights, neutralRows, settings.neutralWeight() / neutralRows);
+            }
+            int rows = weights.size();
+            float[] rowWeights = new float[rows];
+            for (int i = 0; i < rows; i++) {
+                rowWeights[i] = weights.get(i);
+            }
+            NDArray adaptedSamples = NDArrays.concat(samples, 0);
+            NDArray adaptedTargets = NDArrays.concat(targets, 0);
+            NDArray adaptedTimesteps = NDArrays.concat(steps, 0);
+            TextContextBatch adaptedText = TextContextBatch.pad(adaptedContexts, tokens, scope);
+
+            float[] rowLosses;
+            float lossValue;
+            try (GradientCollector collector = engine.newGradientCollector()) {
+                NDArray predicted = base.forward(adaptedSamples, adaptedTimesteps, adaptedText.context(),
+                        adaptedText.attentionMask(), adapter);
+                // [rows, C, H, W] -> [rows]: each row's mean squared error over its pixels
+                NDArray perRow = predicted.sub(adaptedTargets).square().reshape(rows, -1).mean(new int[] {1});
+                NDArray loss = perRow.mul(scope.create(rowWeights)).sum();
+                lossValue = loss.getFloat();
+                rowLosses = perRow.toFloatArray();
+                if (!Float.isFinite(lossValue)) {
+                    throw diverged(methodId, step, "the loss is " + lossValue, lastCheckpoint);
+                }
+                collector.backward(loss);
+            }
+            double norm = GradientClipping.clipByGlobalNorm(adapter.parameters(), settings.maxGradientNorm());
+            if (!Double.isFinite(norm)) {
+                throw diverged(methodId, step, "the gradient norm is " + norm, lastCheckpoint);
+            }
+            optimizer.step(settings.learningRateAt(step));
+            return new StepLoss(lossValue, mean(rowLosses, 0, batch), preserve ? mean(rowLosses, batch, batch) : 0,
+                    neutralRows > 0 ? mean(rowLosses, rows - neutralRows, neutralRows) : 0);
+        }
+    }
+
+    private ErasureDivergedException diverged(String methodId, int step, String problemText, Path lastCheckpoint) {
+        String message = "Erasure training of " + methodId + " diverged at step " + (step + 1) + " of "
+                + settings.steps() + ": " + problemText + "; the step's update was not applied and the last good"
+                + " checkpoint is " + (lastCheckpoint == null ? "none" : lastCheckpoint.toString())
+                + ". Lower the learning rate or the gradient-norm limit";
+        LOG.error(message);
+        return new ErasureDivergedException(message, step + 1, lastCheckpoint);
+    }
+
+    /**
+     * Writes the adapter to {@code <checkpoints>/step-NNNNNNNN} and then deletes the previous checkpoint, so the last
+     * good adapter exists on disk at every moment.
+     */
+    private static Path writeCheckpoint(Adapter adapter, Path checkpoints, long step, Path previous) {
+        Path target = checkpoints.resolve(String.format("%s%08d", CHECKPOINT_PREFIX, step));
+        try {
+            Files.createDirectories(checkpoints);
+            PeftAdapterFiles.save(adapter, target);
+            if (previous != null && !previous.equals(target)) {
+                deleteTree(previous);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Failed to write the adapter checkpoint " + target, e);
+        }
+        LOG.info("Wrote adapter checkpoint {} (step {})", target, step);
+        return target;
+    }
+
+    private static void deleteTree(Path folder) throws IOException {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** Encodes every prompt the run uses once, before the first step. */
+    private Map<String, TextEncoding> encodeAll() {
+        Set<String> prompts = new LinkedHashSet<>();
+        for (TrainingPair pair : problem.pairs()) {
+            prompts.add(pair.unsafePrompt());
+            prompts.add(pair.safePrompt());
+        }
+        for (NeutralExample example : problem.neutral()) {
+            prompts.add(example.prompt());
+        }
+        List<String> ordered = List.copyOf(prompts);
+        List<TextEncoding> encoded = problem.encoder().encodeBatch(ordered);
+        Map<String, TextEncoding> byPrompt = new HashMap<>();
+        for (int i = 0; i < ordered.size(); i++) {
+            byPrompt.put(ordered.get(i), encoded.get(i));
+        }
+        return byPrompt;
+    }
+
+    private static int[] identity(int size) {
+        int[] indices = new int[size];
+        for (int i = 0; i < size; i++) {
+            indices[i] = i;
+        }
+        return indices;
+    }
+
+    /**
+     * Gives each pair the picture of another pair: the next pair of the same concept when the concept has several,
+     * otherwise the next pair of the whole list. Every pair then trains on a picture whose structure is not its own.
+     */
+    private static int[] otherPairs(List<TrainingPair> pairs) {
+        if (pairs.size() < 2) {
+            throw new IllegalArgumentException("Unpaired realignment needs at least two pairs, so that no unsafe prompt"
+                    + " trains on its own safe picture; got " + pairs.size());
+        }
+        Map<String, List<Integer>> byConcept = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            byConcept.computeIfAbsent(pairs.get(i).conceptId(), id -> new ArrayList<>()).add(i);
+        }
+        int[] source = new int[pairs.size()];
+        for (List<Integer> members : byConcept.values()) {
+            for (int k = 0; k < members.size(); k++) {
+                int index = members.get(k);
+                source[index] = members.size() > 1 ? members.get((k + 1) % members.size())
+                        : (index + 1) % pairs.size();
+            }
+        }
+        return source;
+    }
+
+    private static void addWeights(List<Float> weights, int count, double weight) {
+        for (int i = 0; i < count; i++) {
+            weights.add((float) weight);
+        }
+    }
+
+    private static double mean(float[] values, int from, int count) {
+        double sum = 0;
+        for (int i = from; i < from + count; i++) {
+            sum += values[i];
+        }
+        return sum / count;
+    }
+
+    private static String format(double value) {
+        return String.format("%.4f", value);
+    }
+}
