@@ -3,6 +3,7 @@ package dev.pairstream.erasure.adapter;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.pairstream.erasure.model.LinearWeightResolver;
 import dev.pairstream.erasure.model.UNetWeights;
@@ -130,6 +131,69 @@ public final class Adapter implements LinearWeightResolver, AutoCloseable {
             LOG.info("Initialized {} adapter on {} layers (r={}, alpha={}, seed {})",
                     config.useDora() ? "DoRA" : "LoRA", layers.size(), config.rank(), config.alpha(), seed);
             return adapter;
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates a LoRA adapter that adds exactly the given weight changes, for methods that edit weights in closed form
+     * rather than by training factors. A change {@code ΔW [out, in]} is written as {@code B · A} with the identity as
+     * one factor and {@code ΔW} as the other, padded with zeros to one common rank {@code r = max(min(out, in))}, and
+     * {@code lora_alpha = r} so that the scaling is 1. The files are then as large as the changed weights, which is
+     * the price of an exact, factor-free edit in PEFT's format.
+     *
+     * @param targetModules the module names the changes cover, recorded as the config's target modules
+     * @param deltas        weight changes by module path, each shaped like the base layer's weight
+     * @param base          the weights the changes apply to
+     * @param provenance    facts recorded with the adapter
+     * @param parent        the manager under which the adapter's manager is created
+     * @throws IllegalArgumentException when there are no changes, or a change names an unknown layer or has another
+     *                                  shape than it
+     */
+    public static Adapter ofWeightDeltas(List<String> targetModules, Map<String, NDArray> deltas, UNetWeights base,
+            Map<String, String> provenance, NDManager parent) {
+        if (deltas.isEmpty()) {
+            throw new IllegalArgumentException("No weight changes to wrap; expected at least one layer");
+        }
+        int rank = 0;
+        for (Map.Entry<String, NDArray> entry : deltas.entrySet()) {
+            String path = entry.getKey();
+            if (base.layout().find(path + WEIGHT_SUFFIX).isEmpty()) {
+                throw new IllegalArgumentException("No layer " + path + " in the base model for a weight change");
+            }
+            Shape expected = base.get(path + WEIGHT_SUFFIX).getShape();
+            if (!entry.getValue().getShape().equals(expected)) {
+                throw new IllegalArgumentException("The weight change of " + path + " has shape "
+                        + entry.getValue().getShape() + "; the layer's weight has " + expected);
+            }
+            rank = (int) Math.max(rank, Math.min(expected.get(0), expected.get(1)));
+        }
+        NDManager manager = parent.newSubManager();
+        try {
+            Map<String, AdapterLayer> layers = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> entry : deltas.entrySet()) {
+                NDArray delta = entry.getValue();
+                long out = delta.getShape().get(0);
+                long in = delta.getShape().get(1);
+                NDArray loraA = manager.zeros(new Shape(rank, in));
+                NDArray loraB = manager.zeros(new Shape(out, rank));
+                if (out <= in) {
+                    // B = [I_out | 0], A = [ΔW; 0]
+                    loraB.set(new NDIndex(":, 0:" + out), manager.eye((int) out));
+                    loraA.set(new NDIndex("0:" + out + ", :"), delta.toType(DataType.FLOAT32, true));
+                } else {
+                    // A = [I_in; 0], B = [ΔW | 0]
+                    loraA.set(new NDIndex("0:" + in + ", :"), manager.eye((int) in));
+                    loraB.set(new NDIndex(":, 0:" + in), delta.toType(DataType.FLOAT32, true));
+                }
+                layers.put(entry.getKey(), new LoraLayer(entry.getKey(), loraA, loraB, 1f));
+            }
+            Map<String, String> recorded = new LinkedHashMap<>(provenance);
+            recorded.put(INITIALIZATION_KEY, "weight-deltas");
+            AdapterConfig config = new AdapterConfig(rank, rank, false, targetModules, null, recorded);
+            return new Adapter(config, manager, layers);
         } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -28,35 +28,51 @@ public final class AdapterErasure implements ErasureMethod {
     }
 
     /** PAIR: DoRA, Fisher-weighted initialisation, paired realignment. */
-    public static final AdapterErasure PAIR = new AdapterErasure("pair", true, Initialization.FISHER, true);
+    public static final AdapterErasure PAIR = new AdapterErasure("pair", true, Initialization.FISHER,
+            RealignmentTrainer.Objective.PAIRED);
     /** Ablation: DoRA with PEFT's random initialisation, paired realignment. */
     public static final AdapterErasure DORA_RANDOM = new AdapterErasure("dora-random", true, Initialization.RANDOM,
-            true);
+            RealignmentTrainer.Objective.PAIRED);
     /** Ablation: plain LoRA with PEFT's random initialisation, paired realignment. */
     public static final AdapterErasure LORA_RANDOM = new AdapterErasure("lora-random", false, Initialization.RANDOM,
-            true);
+            RealignmentTrainer.Objective.PAIRED);
     /**
      * Ablation: FiDoRA, but each unsafe prompt is realigned on the safe picture of another pair, so the target
      * shows the anchor without the unsafe picture's structure.
      */
     public static final AdapterErasure FIDORA_UNPAIRED = new AdapterErasure("fidora-unpaired", true,
-            Initialization.FISHER, false);
+            Initialization.FISHER, RealignmentTrainer.Objective.UNPAIRED);
+    /**
+     * Baseline ESD-x (Gandikota et al., ICCV 2023): the cross-attention projections learn the negatively guided
+     * prediction on the base model's unsafe pictures. The original fine-tunes the full weights; here a LoRA adapter
+     * of the configured rank carries the change, so that every method ships in the same format.
+     */
+    public static final AdapterErasure ESD_X = new AdapterErasure("esd-x", false, Initialization.RANDOM,
+            RealignmentTrainer.Objective.NEGATIVE_GUIDANCE);
+    /**
+     * Baseline Concept Ablation (Kumari et al., ICCV 2023, model-based variant): the unsafe prompt learns the base
+     * model's prediction for the anchor on anchor pictures that do not share the unsafe prompt's structure. As with
+     * ESD-x, a LoRA adapter carries the change.
+     */
+    public static final AdapterErasure CONCEPT_ABLATION = new AdapterErasure("concept-ablation", false,
+            Initialization.RANDOM, RealignmentTrainer.Objective.UNPAIRED);
 
     private final String id;
     private final boolean useDora;
     private final Initialization initialization;
-    private final boolean paired;
+    private final RealignmentTrainer.Objective objective;
 
-    private AdapterErasure(String id, boolean useDora, Initialization initialization, boolean paired) {
+    private AdapterErasure(String id, boolean useDora, Initialization initialization,
+            RealignmentTrainer.Objective objective) {
         this.id = id;
         this.useDora = useDora;
         this.initialization = initialization;
-        this.paired = paired;
+        this.objective = objective;
     }
 
-    /** Returns every adapter method, PAIR first. */
+    /** Returns every adapter method: PAIR, its ablations, then the baselines. */
     public static List<AdapterErasure> all() {
-        return List.of(PAIR, DORA_RANDOM, LORA_RANDOM, FIDORA_UNPAIRED);
+        return List.of(PAIR, DORA_RANDOM, LORA_RANDOM, FIDORA_UNPAIRED, ESD_X, CONCEPT_ABLATION);
     }
 
     /**
@@ -91,7 +107,7 @@ public final class AdapterErasure implements ErasureMethod {
 
     /** Returns whether each unsafe prompt is realigned on the safe picture of its own pair. */
     public boolean paired() {
-        return paired;
+        return objective == RealignmentTrainer.Objective.PAIRED;
     }
 
     /**
@@ -108,7 +124,7 @@ public final class AdapterErasure implements ErasureMethod {
         Objects.requireNonNull(parent, "parent");
         Adapter adapter = createAdapter(problem, settings, parent);
         try {
-            return new RealignmentTrainer(problem, settings, paired).train(id, adapter, checkpoints, parent);
+            return new RealignmentTrainer(problem, settings, objective).train(id, adapter, checkpoints, parent);
         } catch (RuntimeException e) {
             adapter.close();
             throw e;

@@ -52,16 +52,33 @@ final class RealignmentTrainer {
 
     private final ErasureProblem problem;
     private final RealignmentSettings settings;
-    private final boolean paired;
+    private final Objective objective;
     private final UNet2DConditionModel base;
     private final int[] pictureSource;
 
-    RealignmentTrainer(ErasureProblem problem, RealignmentSettings settings, boolean paired) {
+    /** What the adapted model's prediction for an unsafe prompt is pulled towards. */
+    enum Objective {
+        /** The frozen model's prediction for the safe counterpart, on the pair's own safe picture. */
+        PAIRED,
+        /** The frozen model's prediction for another pair's safe prompt, on that pair's safe picture. */
+        UNPAIRED,
+        /**
+         * ESD's negatively guided target {@code ε_θ0(x_t, ∅) − η (ε_θ0(x_t, c_unsafe) − ε_θ0(x_t, ∅))} on the noised
+         * unsafe picture, with η = {@value #NEGATIVE_GUIDANCE}; no preservation terms.
+         */
+        NEGATIVE_GUIDANCE
+    }
+
+    /** ESD's negative guidance scale η, the value of the ESD paper's experiments. */
+    static final double NEGATIVE_GUIDANCE = 1.0;
+
+    RealignmentTrainer(ErasureProblem problem, RealignmentSettings settings, Objective objective) {
         this.problem = problem;
         this.settings = settings;
-        this.paired = paired;
+        this.objective = objective;
         this.base = problem.baseModel();
-        this.pictureSource = paired ? identity(problem.pairs().size()) : otherPairs(problem.pairs());
+        this.pictureSource = objective == Objective.UNPAIRED ? otherPairs(problem.pairs())
+                : identity(problem.pairs().size());
     }
 
     ErasureResult train(String methodId, Adapter adapter, Path checkpoints, NDManager parent) {
@@ -122,8 +139,9 @@ final class RealignmentTrainer {
         int channels = config.inChannels();
         int pixels = channels * side * side;
         int batch = settings.batchSize();
-        boolean preserve = settings.preservationWeight() > 0;
-        int neutralRows = settings.neutralWeight() > 0 && !neutral.isEmpty() ? batch : 0;
+        boolean guided = objective == Objective.NEGATIVE_GUIDANCE;
+        boolean preserve = !guided && settings.preservationWeight() > 0;
+        int neutralRows = !guided && settings.neutralWeight() > 0 && !neutral.isEmpty() ? batch : 0;
 
         // Draw the step's rows: pairs first, then neutral examples, each with a timestep and noise.
         int[] pairRows = new int[batch];
@@ -144,7 +162,12 @@ final class RealignmentTrainer {
         for (int row = 0; row < frozenRows; row++) {
             timesteps[row] = random.nextInt(problem.schedule().numTrainTimesteps());
             float[] picture;
-            if (row < batch) {
+            if (row < batch && guided) {
+                TrainingPair pair = pairs.get(pairRows[row]);
+                picture = pair.unsafePictureView();
+                targetContexts.add(encodings.get(pair.unsafePrompt()));
+                unsafeContexts.add(encodings.get(pair.unsafePrompt()));
+            } else if (row < batch) {
                 TrainingPair source = pairs.get(pictureSource[pairRows[row]]);
                 picture = source.safePictureView();
                 targetContexts.add(encodings.get(source.safePrompt()));
@@ -175,6 +198,9 @@ final class RealignmentTrainer {
             // No array here requires a gradient, so the frozen pass records no graph: [frozenRows, C, H, W]
             NDArray target = base.forward(noised, frozenTimesteps, frozenText.context(),
                     frozenText.attentionMask());
+            if (guided) {
+                target = negativelyGuided(target, noised, frozenTimesteps, encodings.get(""), tokens, scope);
+            }
 
             // The adapted pass: unsafe prompts on the pair rows, then the safe prompts on the same rows, then the
             // neutral rows, against the frozen targets of the same pictures.
@@ -236,6 +262,21 @@ final class RealignmentTrainer {
         }
     }
 
+    /**
+     * Returns ESD's target {@code (1 + η) ε_∅ − η ε_c} from the conditional predictions {@code conditional} of the
+     * frozen model and its unconditional predictions on the same noised pictures.
+     */
+    private NDArray negativelyGuided(NDArray conditional, NDArray noised, NDArray timesteps,
+            TextEncoding unconditional, int tokens, NDManager scope) {
+        int rows = (int) noised.getShape().get(0);
+        TextContextBatch empty = TextContextBatch.pad(java.util.Collections.nCopies(rows, unconditional), tokens,
+                scope);
+        NDArray unconditionalPrediction = base.forward(noised, timesteps, empty.context(), empty.attentionMask());
+        NDArray keep = scope.create((float) (1 + NEGATIVE_GUIDANCE));
+        NDArray push = scope.create((float) NEGATIVE_GUIDANCE);
+        return unconditionalPrediction.mul(keep).sub(conditional.mul(push));
+    }
+
     private ErasureDivergedException diverged(String methodId, int step, String problemText, Path lastCheckpoint) {
         String message = "Erasure training of " + methodId + " diverged at step " + (step + 1) + " of "
                 + settings.steps() + ": " + problemText + "; the step's update was not applied and the last good"
@@ -282,6 +323,7 @@ final class RealignmentTrainer {
         for (NeutralExample example : problem.neutral()) {
             prompts.add(example.prompt());
         }
+        prompts.add("");
         List<String> ordered = List.copyOf(prompts);
         List<TextEncoding> encoded = problem.encoder().encodeBatch(ordered);
         Map<String, TextEncoding> byPrompt = new HashMap<>();

@@ -97,6 +97,22 @@ class AdapterErasureTest {
     }
 
     @Test
+    void esdTrainingMovesUnsafePredictionTowardGuidedTarget() {
+        // Given
+        ErasureProblem problem = problem(false);
+        double before = guidedError(problem, LinearWeightResolver.stored());
+
+        // When
+        try (ErasureResult result = AdapterErasure.ESD_X.train(problem, settings(30), null, root)) {
+            double after = guidedError(problem, result.resolver());
+
+            // Then
+            assertTrue(after < 0.67 * before, "ESD error before " + before + ", after " + after);
+            assertEquals(false, result.adapter().config().useDora());
+        }
+    }
+
+    @Test
     void baseWeightsStayUntouched() {
         // Given
         float[] before = base.weights().get(firstTarget() + ".weight").toFloatArray();
@@ -190,7 +206,7 @@ class AdapterErasureTest {
 
         // Then
         assertEquals("Unknown adapter erasure method 'esd'; expected one of [pair, dora-random, lora-random,"
-                + " fidora-unpaired]", error.getMessage());
+                + " fidora-unpaired, esd-x, concept-ablation]", error.getMessage());
     }
 
     private RealignmentSettings settings(int steps) {
@@ -203,8 +219,10 @@ class AdapterErasureTest {
         EmojiRenderer renderer = TinyWorld.renderer();
         List<TrainingPair> pairs = List.of(
                 new TrainingPair("pair-1", "pistol", "a pistol on a red background", "a flashlight on a red background",
+                        renderer.render(new Scene("pistol", "red", "large", "top_left")).values(),
                         renderer.render(new Scene("flashlight", "red", "large", "top_left")).values()),
                 new TrainingPair("pair-2", "pistol", "a gun on a blue background", "a flashlight on a blue background",
+                        renderer.render(new Scene("pistol", "blue", "medium", "centre")).values(),
                         renderer.render(new Scene("flashlight", "blue", "medium", "centre")).values()));
         List<NeutralExample> neutral = List.of(new NeutralExample("a banana on a purple background",
                 renderer.render(new Scene("banana", "purple", "medium", "top_right")).values()));
@@ -263,6 +281,40 @@ class AdapterErasureTest {
                     TextContextBatch safe = encoder.encodeContext(List.of(pair.safePrompt()), scope);
                     TextContextBatch unsafe = encoder.encodeContext(List.of(pair.unsafePrompt()), scope);
                     NDArray target = base.forward(noised, steps, safe.context(), safe.attentionMask());
+                    NDArray predicted = base.forward(noised, steps, unsafe.context(), unsafe.attentionMask(),
+                            resolver);
+                    sum += predicted.sub(target).square().mean().getFloat();
+                    terms++;
+                }
+            }
+        }
+        return sum / terms;
+    }
+
+    /**
+     * Returns the mean squared distance between the adapted prediction for the unsafe prompt and ESD's target
+     * {@code 2 ε(∅) − ε(c_unsafe)} of the base model, on the noised unsafe picture at three fixed timesteps.
+     */
+    private double guidedError(ErasureProblem problem, LinearWeightResolver resolver) {
+        double sum = 0;
+        int terms = 0;
+        Random random = new Random(98);
+        for (TrainingPair pair : problem.pairs()) {
+            for (int timestep : new int[] {100, 400, 700}) {
+                try (NDManager scope = root.newSubManager()) {
+                    float[] noise = new float[3 * 32 * 32];
+                    for (int i = 0; i < noise.length; i++) {
+                        noise[i] = (float) random.nextGaussian();
+                    }
+                    Shape shape = new Shape(1, 3, 32, 32);
+                    NDArray noised = schedule.addNoise(scope.create(pair.unsafePicture(), shape),
+                            scope.create(noise, shape), new int[] {timestep});
+                    NDArray steps = scope.create(new long[] {timestep});
+                    TextContextBatch unsafe = encoder.encodeContext(List.of(pair.unsafePrompt()), scope);
+                    TextContextBatch empty = encoder.encodeContext(List.of(""), scope);
+                    NDArray conditional = base.forward(noised, steps, unsafe.context(), unsafe.attentionMask());
+                    NDArray unconditional = base.forward(noised, steps, empty.context(), empty.attentionMask());
+                    NDArray target = unconditional.mul(scope.create(2f)).sub(conditional);
                     NDArray predicted = base.forward(noised, steps, unsafe.context(), unsafe.attentionMask(),
                             resolver);
                     sum += predicted.sub(target).square().mean().getFloat();
