@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = "Run a benchmark and print its figures.",
         subcommands = {
-            BenchCoreCommand.class
+            BenchCoreCommand.class,
+            BenchFisherCommand.class
         })
 final class BenchCommand implements Runnable {
 

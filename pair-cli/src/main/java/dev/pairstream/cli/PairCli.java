@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             SampleCommand.class,
             EvalCommand.class,
+            EraseCommand.class,
+            CompareCommand.class,
             BenchCommand.class,
             BrokerCommand.class,
             DoctorCommand.class,

@@ -71,6 +71,31 @@ class PairCliTest {
     }
 
     @Test
+    void eraseRejectsUnknownMethod() {
+        int exitCode = run("erase", "--category", "violence", "--method", "magic");
+
+        assertEquals(2, exitCode);
+        assertThat(err.toString()).contains("Unknown erasure method 'magic'; expected one of [pair, dora-random,"
+                + " lora-random, fidora-unpaired, esd-x, concept-ablation, uce]");
+    }
+
+    @Test
+    void eraseNeedsCategoryOrConcepts() {
+        int exitCode = run("erase", "--method", "pair");
+
+        assertEquals(2, exitCode);
+        assertThat(err.toString()).contains("--category", "--concepts");
+    }
+
+    @Test
+    void compareRejectsZeroSteps() {
+        int exitCode = run("compare", "--concepts", "skull", "--steps", "0");
+
+        assertEquals(2, exitCode);
+        assertThat(err.toString()).contains("Invalid steps 0; expected 1 or more");
+    }
+
+    @Test
     void brokerRejectsPortOutOfRange() {
         int exitCode = run("broker", "--port", "70000");
 

@@ -12,6 +12,7 @@ import dev.pairstream.erasure.schedule.DdimSampler;
 import dev.pairstream.erasure.schedule.NoiseSchedule;
 import dev.pairstream.erasure.text.MiniLmTextEncoder;
 import dev.pairstream.erasure.text.TextContextBatch;
+import dev.pairstream.erasure.text.TextEncoder;
 import dev.pairstream.erasure.text.TextEncoding;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -84,6 +85,16 @@ public final class TextToImagePipeline implements AutoCloseable {
     /** Returns the denoiser, for callers that wrap it with adapters. */
     public UNet2DConditionModel unet() {
         return unet;
+    }
+
+    /** Returns the text encoder, for callers that train on the model's own prompts. */
+    public TextEncoder textEncoder() {
+        return encoder;
+    }
+
+    /** Returns the noise schedule the model was trained with. */
+    public NoiseSchedule noiseSchedule() {
+        return sampler.schedule();
     }
 
     /** Returns the picture width and height in pixels, the UNet's sample size. */

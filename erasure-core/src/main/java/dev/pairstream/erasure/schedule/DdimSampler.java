@@ -24,6 +24,11 @@ public final class DdimSampler {
         this.schedule = schedule;
     }
 
+    /** Returns the noise schedule the sampler steps through. */
+    public NoiseSchedule schedule() {
+        return schedule;
+    }
+
     /**
      * Returns the inference timesteps, from noisiest to cleanest, spaced as diffusers' "leading" spacing:
      * {@code i * (T / steps) + steps_offset} for i = steps-1 .. 0.
