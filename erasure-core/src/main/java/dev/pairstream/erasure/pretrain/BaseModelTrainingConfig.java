@@ -152,7 +152,7 @@ public record BaseModelTrainingConfig(
 
         private UNet2DConditionConfig unet = UNet2DConditionConfig.emojiWorld();
         private SchedulerConfig scheduler = SchedulerConfig.ddpmLinear();
-        private int steps = 5000;
+        private int steps = 7000;
         private int batchSize = 32;
         private double learningRate = 1e-3;
         private int warmupSteps = 200;
