@@ -38,7 +38,7 @@ final class ErasureWorkflow {
 
     private static final Logger LOG = LoggerFactory.getLogger(ErasureWorkflow.class);
 
-    /** What a run produced: the evaluation and the training record of each method. */
+    /** The result of a run: the evaluation, and the training time of each method. */
     record Outcome(ErasureReport report, Map<String, Double> trainingSeconds, double fisherSeconds,
             double dataSeconds, int pairs) {
     }

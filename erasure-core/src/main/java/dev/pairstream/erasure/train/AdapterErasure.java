@@ -44,7 +44,7 @@ public final class AdapterErasure implements ErasureMethod {
             Initialization.FISHER, RealignmentTrainer.Objective.UNPAIRED);
     /**
      * Baseline ESD-x (Gandikota et al., ICCV 2023): the cross-attention projections learn the negatively guided
-     * prediction on the base model's unsafe pictures. The original fine-tunes the full weights; here a LoRA adapter
+     * prediction on the base model's unsafe pictures. The original fine-tunes the full weights. Here a LoRA adapter
      * of the configured rank carries the change, so that every method ships in the same format.
      */
     public static final AdapterErasure ESD_X = new AdapterErasure("esd-x", false, Initialization.RANDOM,

@@ -31,9 +31,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds erasure training data in the emoji world, as the pair generator would from flagged prompts: catalog captions
- * of the unsafe concepts, their safe counterparts by minimal edit, both drawn by the base model from the same seed,
- * plus neutral prompts with their pictures; and the Fisher estimates of the pairs' two halves.
+ * Builds erasure training data in the emoji world, as the pair generator would from flagged prompts. The pairs are
+ * catalog captions of the unsafe concepts and their safe counterparts by minimal edit, both drawn by the base model
+ * from the same seed. Neutral prompts come with their pictures, and the Fisher estimates cover both pair halves.
  */
 public final class EmojiPairs {
 

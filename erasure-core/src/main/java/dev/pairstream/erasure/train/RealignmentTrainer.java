@@ -22,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -56,7 +57,7 @@ final class RealignmentTrainer {
     private final UNet2DConditionModel base;
     private final int[] pictureSource;
 
-    /** What the adapted model's prediction for an unsafe prompt is pulled towards. */
+    /** The target that the adapted model's prediction for an unsafe prompt is trained towards. */
     enum Objective {
         /** The frozen model's prediction for the safe counterpart, on the pair's own safe picture. */
         PAIRED,
@@ -269,8 +270,7 @@ final class RealignmentTrainer {
     private NDArray negativelyGuided(NDArray conditional, NDArray noised, NDArray timesteps,
             TextEncoding unconditional, int tokens, NDManager scope) {
         int rows = (int) noised.getShape().get(0);
-        TextContextBatch empty = TextContextBatch.pad(java.util.Collections.nCopies(rows, unconditional), tokens,
-                scope);
+        TextContextBatch empty = TextContextBatch.pad(Collections.nCopies(rows, unconditional), tokens, scope);
         NDArray unconditionalPrediction = base.forward(noised, timesteps, empty.context(), empty.attentionMask());
         NDArray keep = scope.create((float) (1 + NEGATIVE_GUIDANCE));
         NDArray push = scope.create((float) NEGATIVE_GUIDANCE);

@@ -238,7 +238,7 @@ class TensorOpsTest {
     }
 
     @Test
-    void scaleKeepsItsGradientWhenGarbageCollectionRunsBeforeTheBackwardPass() {
+    void scaleGradientSurvivesGarbageCollection() {
         // Given: y = sum(scale(x, 0.125)), whose gradient is 0.125 for every element of x
         NDArray input = manager.create(new float[] {1f, -2f, 3f, 4f});
         input.setRequiresGradient(true);
