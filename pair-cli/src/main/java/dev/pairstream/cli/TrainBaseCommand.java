@@ -59,7 +59,7 @@ final class TrainBaseCommand implements Callable<Integer> {
             description = "Model folder written when the run completes (default: ${DEFAULT-VALUE}).")
     Path modelDirectory;
 
-    @Option(names = "--steps", description = "Optimizer steps of the whole run (default: 7000).")
+    @Option(names = "--steps", description = "Optimizer steps of the whole run (default: 5500).")
     Integer steps;
 
     @Option(names = "--batch-size", description = "Pictures per step (default: 32).")

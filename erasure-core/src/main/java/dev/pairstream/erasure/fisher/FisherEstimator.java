@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Estimates the diagonal empirical Fisher {@code F = E_i[(∂L_i/∂W)²]} of the denoising loss with respect to the
  * weights {@code W} of chosen Linear layers, by default every cross-attention {@code attn2.to_k} and
- * {@code attn2.to_v}. The loss of sample i is the training loss {@code L_i = mean((ε_i - ε_θ(x_t, t_i, c_i))²)} over
- * the sample's values, with {@code x_t} the clean picture noised to a random timestep {@code t_i} with random noise
+ * {@code attn2.to_v}. The loss of sample i is the training loss {@code L_i = mean((y_i - f_θ(x_t, t_i, c_i))²)} over
+ * the sample's values, where the target {@code y_i} is the noise or the velocity, as the schedule's prediction type
+ * says, with {@code x_t} the clean picture noised to a random timestep {@code t_i} with random noise
  * {@code ε_i} (see {@link FisherBatch} for how both are drawn).
  *
  * <p>All per-sample gradients of a batch come from one backward pass. Each target weight is replaced, through the
@@ -225,6 +226,7 @@ public final class FisherEstimator {
             NDArray clean = scope.create(batch.picturesView(), batch.pictureShape());
             NDArray noise = scope.create(draws.noise(), batch.pictureShape());
             NDArray noised = schedule.addNoise(clean, noise, draws.timesteps());
+            NDArray target = schedule.trainingTarget(clean, noise, draws.timesteps());
             long[] timestepValues = new long[batchSize];
             for (int sample = 0; sample < batchSize; sample++) {
                 timestepValues[sample] = draws.timesteps()[sample];
@@ -254,7 +256,7 @@ public final class FisherEstimator {
             try (GradientCollector collector = scope.getEngine().newGradientCollector()) {
                 NDArray predicted = model.forward(noised, timesteps, context, mask, resolver);
                 // DJL 0.36's PyTorch mean reduces one axis only, so each sample's values are flattened first.
-                NDArray loss = predicted.sub(noise).square().reshape(batchSize, -1).mean(SAMPLE_VALUES_AXIS).sum();
+                NDArray loss = predicted.sub(target).square().reshape(batchSize, -1).mean(SAMPLE_VALUES_AXIS).sum();
                 lossValue = loss.getFloat();
                 if (!Float.isFinite(lossValue)) {
                     throw new IllegalStateException("The summed denoising loss of the batch with sample ids "

@@ -33,9 +33,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a text-conditioned UNet from scratch on a {@link TrainingSet} with the DDPM noise-prediction loss: each step
- * noises clean pictures to uniformly drawn timesteps, predicts the noise from the noised pictures and their captions,
- * and minimises the mean squared error with AdamW. A moving average of the weights is kept for sampling and export.
+ * Trains a text-conditioned UNet from scratch on a {@link TrainingSet} with the DDPM loss: each step noises clean
+ * pictures to uniformly drawn timesteps, predicts the noise (or the velocity, as the schedule's prediction type says)
+ * from the noised pictures and their captions, and minimises the mean squared error with AdamW. A moving average of the weights is kept for sampling and export.
  *
  * <p>A run lives in a run folder. Checkpoints (weights, moving average, optimizer state, step and random-stream
  * state) are written there every {@code checkpointEvery} steps and when the run stops; {@link #train} resumes from
@@ -282,6 +282,7 @@ public final class BaseModelTrainer {
             NDArray clean = scope.create(batch.pictures(), pictureShape);
             NDArray noise = scope.create(batch.noise(), pictureShape);
             NDArray noised = schedule.addNoise(clean, noise, batch.timesteps());
+            NDArray target = schedule.trainingTarget(clean, noise, batch.timesteps());
             long[] timestepValues = new long[batchSize];
             for (int i = 0; i < batchSize; i++) {
                 timestepValues[i] = batch.timesteps()[i];
@@ -291,7 +292,7 @@ public final class BaseModelTrainer {
             NDArray mask = scope.create(batch.mask(), new Shape(batchSize, batch.tokens()));
             try (GradientCollector collector = engine.newGradientCollector()) {
                 NDArray predicted = run.model.forward(noised, timesteps, context, mask);
-                NDArray loss = lossProbe.apply(step, predicted.sub(noise).square().mean());
+                NDArray loss = lossProbe.apply(step, predicted.sub(target).square().mean());
                 lossValue = loss.getFloat();
                 if (!Float.isFinite(lossValue)) {
                     throw diverged(run, step, "the loss is " + lossValue);

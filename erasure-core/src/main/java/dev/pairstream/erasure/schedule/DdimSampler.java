@@ -13,7 +13,8 @@ import java.util.Random;
  *
  * <p>Each step estimates the clean sample x0 = (x_t - sqrt(1 - a_t) eps) / sqrt(a_t) and moves to
  * x_prev = sqrt(a_prev) x0 + sqrt(1 - a_prev) eps (Song et al. 2021, "Denoising Diffusion Implicit Models",
- * eq. 12 with sigma = 0), where a is the cumulative alpha of {@link NoiseSchedule}. Guidance mixes the
+ * eq. 12 with sigma = 0), where a is the cumulative alpha of {@link NoiseSchedule}. A model trained with
+ * {@code v_prediction} has its velocity converted to x0 and eps first. Guidance mixes the
  * unconditional and conditional predictions as eps_u + g (eps_c - eps_u) (Ho and Salimans 2022).
  */
 public final class DdimSampler {
@@ -130,19 +131,36 @@ public final class DdimSampler {
     /**
      * Takes one DDIM step from {@code timestep} to {@code previousTimestep} (-1 for the final step).
      *
+     * @param modelOutput the denoiser's prediction: the noise, or the velocity when the schedule's
+     *                    {@code prediction_type} is {@code v_prediction}
      * @return {@code [B, C, H, W]} the sample at the previous step, in the manager of {@code sample}
      */
-    public NDArray step(NDArray predictedNoise, int timestep, int previousTimestep, NDArray sample) {
+    public NDArray step(NDArray modelOutput, int timestep, int previousTimestep, NDArray sample) {
         double alphaBar = schedule.alphaCumprod(timestep);
         double previousAlphaBar = previousTimestep >= 0 ? schedule.alphaCumprod(previousTimestep)
                 : schedule.config().setAlphaToOne() ? 1.0 : schedule.alphaCumprod(0);
 
-        NDArray cleanEstimate = sample.sub(predictedNoise.mul((float) Math.sqrt(1 - alphaBar)))
-                .div((float) Math.sqrt(alphaBar));
-        if (schedule.config().clipSample()) {
-            cleanEstimate = cleanEstimate.clip(-1f, 1f);
+        float signal = (float) Math.sqrt(alphaBar);
+        float noiseLevel = (float) Math.sqrt(1 - alphaBar);
+        NDArray cleanEstimate;
+        NDArray noise;
+        if (schedule.config().predictsVelocity()) {
+            // x_t = s x0 + n eps and v = s eps - n x0 with s^2 + n^2 = 1 give x0 = s x_t - n v and eps = n x_t + s v.
+            cleanEstimate = sample.mul(signal).sub(modelOutput.mul(noiseLevel));
+            noise = sample.mul(noiseLevel).add(modelOutput.mul(signal));
+        } else {
+            cleanEstimate = sample.sub(modelOutput.mul(noiseLevel)).div(signal);
+            noise = modelOutput;
         }
-        NDArray direction = predictedNoise.mul((float) Math.sqrt(1 - previousAlphaBar));
+        if (schedule.config().clipSample()) {
+            // The noise is derived again from the clipped estimate, as diffusers does with
+            // use_clipped_model_output=True. Keeping the unclipped noise would leave the clipped-off part of an
+            // overshooting estimate in it with the opposite sign: with strong guidance, that drove every step toward
+            // the negative of the picture.
+            cleanEstimate = cleanEstimate.clip(-1f, 1f);
+            noise = sample.sub(cleanEstimate.mul(signal)).div(noiseLevel);
+        }
+        NDArray direction = noise.mul((float) Math.sqrt(1 - previousAlphaBar));
         return cleanEstimate.mul((float) Math.sqrt(previousAlphaBar)).add(direction);
     }
 }

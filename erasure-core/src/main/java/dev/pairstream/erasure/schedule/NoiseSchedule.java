@@ -72,18 +72,51 @@ public final class NoiseSchedule {
                     + " clean batch " + clean.getShape() + " but got " + timesteps.length + " timesteps and noise "
                     + noise.getShape());
         }
-        float[] signalScale = new float[timesteps.length];
-        float[] noiseScale = new float[timesteps.length];
-        for (int i = 0; i < timesteps.length; i++) {
-            double alphaBar = alphaCumprod(timesteps[i]);
-            signalScale[i] = (float) Math.sqrt(alphaBar);
-            noiseScale[i] = (float) Math.sqrt(1.0 - alphaBar);
+        return mix(clean, signalScales(timesteps), noise, noiseScales(timesteps));
+    }
+
+    /**
+     * Returns what the model learns to predict for samples noised by {@link #addNoise}: the noise itself for
+     * {@code epsilon}, or the velocity v = sqrt(alpha-bar_t) eps - sqrt(1 - alpha-bar_t) x0 for {@code v_prediction}.
+     *
+     * <p>Velocity keeps the loss informative at high noise levels: there v is close to -x0, so the model is paid
+     * for knowing the clean picture, whereas the noise is close to x_t itself and an error in the picture moves
+     * the noise loss only by a factor alpha-bar_t.
+     *
+     * @return {@code [B, C, H, W]} targets, in the manager of {@code clean}
+     */
+    public NDArray trainingTarget(NDArray clean, NDArray noise, int[] timesteps) {
+        if (!config.predictsVelocity()) {
+            return noise.duplicate();
         }
-        NDManager manager = clean.getManager();
-        Shape perSample = new Shape(batch, 1, 1, 1);
-        NDArray signal = manager.create(signalScale, perSample);
-        NDArray noiseWeight = manager.create(noiseScale, perSample);
-        return clean.mul(signal).add(noise.mul(noiseWeight));
+        float[] negativeNoiseScales = noiseScales(timesteps);
+        for (int i = 0; i < negativeNoiseScales.length; i++) {
+            negativeNoiseScales[i] = -negativeNoiseScales[i];
+        }
+        return mix(clean, negativeNoiseScales, noise, signalScales(timesteps));
+    }
+
+    private float[] signalScales(int[] timesteps) {
+        float[] scales = new float[timesteps.length];
+        for (int i = 0; i < timesteps.length; i++) {
+            scales[i] = (float) Math.sqrt(alphaCumprod(timesteps[i]));
+        }
+        return scales;
+    }
+
+    private float[] noiseScales(int[] timesteps) {
+        float[] scales = new float[timesteps.length];
+        for (int i = 0; i < timesteps.length; i++) {
+            scales[i] = (float) Math.sqrt(1.0 - alphaCumprod(timesteps[i]));
+        }
+        return scales;
+    }
+
+    /** Returns {@code a * aScale + b * bScale} with one scale per sample, in the manager of {@code a}. */
+    private static NDArray mix(NDArray a, float[] aScales, NDArray b, float[] bScales) {
+        NDManager manager = a.getManager();
+        Shape perSample = new Shape(aScales.length, 1, 1, 1);
+        return a.mul(manager.create(aScales, perSample)).add(b.mul(manager.create(bScales, perSample)));
     }
 
     private int checkTimestep(int timestep) {

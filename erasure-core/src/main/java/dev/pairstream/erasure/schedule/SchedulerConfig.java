@@ -18,8 +18,11 @@ import java.nio.file.Path;
  * @param betaStart variance of the first step
  * @param betaEnd variance of the last step
  * @param betaSchedule {@code linear} (DDPM) or {@code scaled_linear} (Stable Diffusion: linear in sqrt(beta))
- * @param predictionType what the model predicts; only {@code epsilon} (the added noise) is supported
- * @param clipSample whether DDIM clips its estimate of the clean sample to [-1, 1]
+ * @param predictionType what the model predicts: {@code epsilon}, the added noise, or {@code v_prediction}, the
+ *                       velocity v = sqrt(alpha-bar) eps - sqrt(1 - alpha-bar) x0 (Salimans and Ho 2022,
+ *                       "Progressive Distillation for Fast Sampling of Diffusion Models", section 4)
+ * @param clipSample whether DDIM clips its estimate of the clean sample to [-1, 1], and then derives the noise again
+ *                   from the clipped estimate
  * @param setAlphaToOne whether the last DDIM step treats the cumulative alpha before step 0 as 1
  * @param stepsOffset offset added to every DDIM inference timestep (diffusers' {@code steps_offset})
  */
@@ -40,6 +43,7 @@ public record SchedulerConfig(
     public static final String LINEAR = "linear";
     public static final String SCALED_LINEAR = "scaled_linear";
     public static final String EPSILON = "epsilon";
+    public static final String V_PREDICTION = "v_prediction";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -55,8 +59,9 @@ public record SchedulerConfig(
             throw new IllegalArgumentException("beta_schedule must be \"linear\" or \"scaled_linear\" but was \""
                     + betaSchedule + "\"");
         }
-        if (!EPSILON.equals(predictionType)) {
-            throw new IllegalArgumentException("prediction_type must be \"epsilon\" but was \"" + predictionType + "\"");
+        if (!EPSILON.equals(predictionType) && !V_PREDICTION.equals(predictionType)) {
+            throw new IllegalArgumentException("prediction_type must be \"epsilon\" or \"v_prediction\" but was \""
+                    + predictionType + "\"");
         }
         if (stepsOffset < 0 || stepsOffset >= numTrainTimesteps) {
             throw new IllegalArgumentException("steps_offset must be in [0, " + numTrainTimesteps + ") but was "
@@ -67,6 +72,17 @@ public record SchedulerConfig(
     /** Returns DDPM's original schedule: 1000 steps, betas linear from 1e-4 to 0.02. */
     public static SchedulerConfig ddpmLinear() {
         return new SchedulerConfig(1000, 1e-4, 0.02, LINEAR, EPSILON, true, true, 0);
+    }
+
+    /** Returns this schedule with another {@code prediction_type}. */
+    public SchedulerConfig withPredictionType(String type) {
+        return new SchedulerConfig(numTrainTimesteps, betaStart, betaEnd, betaSchedule, type, clipSample,
+                setAlphaToOne, stepsOffset);
+    }
+
+    /** Returns whether the model predicts the velocity v rather than the noise. */
+    public boolean predictsVelocity() {
+        return V_PREDICTION.equals(predictionType);
     }
 
     /** Returns Stable Diffusion 1.x's schedule: 1000 steps, sqrt(beta) linear from sqrt(0.00085) to sqrt(0.012). */

@@ -3,6 +3,7 @@ package dev.pairstream.erasure.schedule;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -150,7 +151,115 @@ class DdimSamplerTest {
     @Test
     void unsupportedPredictionTypeIsRejected() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new SchedulerConfig(
-                1000, 1e-4, 0.02, SchedulerConfig.LINEAR, "v_prediction", false, true, 0));
-        assertEquals("prediction_type must be \"epsilon\" but was \"v_prediction\"", error.getMessage());
+                1000, 1e-4, 0.02, SchedulerConfig.LINEAR, "sample", false, true, 0));
+        assertEquals("prediction_type must be \"epsilon\" or \"v_prediction\" but was \"sample\"",
+                error.getMessage());
+    }
+
+    @Test
+    void velocityTargetFollowsItsDefinition() {
+        NoiseSchedule schedule = new NoiseSchedule(
+                SchedulerConfig.ddpmLinear().withPredictionType(SchedulerConfig.V_PREDICTION));
+        try (NDManager manager = PyTorchRuntime.engine().newBaseManager()) {
+            NDArray clean = manager.create(new float[] {0.5f, -0.25f}, new Shape(2, 1, 1, 1));
+            NDArray noise = manager.create(new float[] {1f, 2f}, new Shape(2, 1, 1, 1));
+
+            float[] velocity = schedule.trainingTarget(clean, noise, new int[] {10, 900}).toFloatArray();
+
+            double a10 = schedule.alphaCumprod(10);
+            double a900 = schedule.alphaCumprod(900);
+            assertEquals(Math.sqrt(a10) * 1 - Math.sqrt(1 - a10) * 0.5, velocity[0], 1e-6);
+            assertEquals(Math.sqrt(a900) * 2 - Math.sqrt(1 - a900) * -0.25, velocity[1], 1e-6);
+        }
+    }
+
+    @Test
+    void noiseTargetIsTheNoiseForEpsilonPrediction() {
+        NoiseSchedule schedule = new NoiseSchedule(SchedulerConfig.ddpmLinear());
+        try (NDManager manager = PyTorchRuntime.engine().newBaseManager()) {
+            NDArray clean = manager.create(new float[] {0.5f, -0.25f}, new Shape(2, 1, 1, 1));
+            NDArray noise = manager.create(new float[] {1f, 2f}, new Shape(2, 1, 1, 1));
+
+            float[] target = schedule.trainingTarget(clean, noise, new int[] {10, 900}).toFloatArray();
+
+            assertArrayEquals(new float[] {1f, 2f}, target, 0f);
+        }
+    }
+
+    @Test
+    void oracleVelocityDenoiserRecoversTheCleanSample() {
+        // Given a v-prediction denoiser that knows the clean sample and returns the exact velocity of its input
+        NoiseSchedule schedule = new NoiseSchedule(NO_CLIP.withPredictionType(SchedulerConfig.V_PREDICTION));
+        DdimSampler sampler = new DdimSampler(schedule);
+        try (NDManager manager = PyTorchRuntime.engine().newBaseManager()) {
+            float[] target = {0.3f, -0.7f, 0.1f, 0.9f};
+            NDArray clean = manager.create(target, new Shape(1, 1, 2, 2));
+            NoisePredictor oracle = (sample, timesteps, context, mask) -> {
+                double alphaBar = schedule.alphaCumprod((int) timesteps.getLong(0));
+                float signal = (float) Math.sqrt(alphaBar);
+                float noiseLevel = (float) Math.sqrt(1 - alphaBar);
+                NDArray noise = sample.sub(clean.mul(signal)).div(noiseLevel);
+                return noise.mul(signal).sub(clean.mul(noiseLevel));
+            };
+            NDArray noise = DdimSampler.initialNoise(manager, new Shape(1, 2, 2), new long[] {7});
+            NDArray context = manager.zeros(new Shape(1, 2, 4));
+            NDArray mask = manager.ones(new Shape(1, 2));
+
+            // When
+            NDArray result = sampler.sample(oracle, noise, context, mask, context, mask, 20, 1f);
+
+            // Then
+            assertArrayEquals(target, result.toFloatArray(), 1e-4f);
+        }
+    }
+
+    @Test
+    void velocityPredictionStepMatchesTheNoiseFormOfTheSameStep() {
+        // Given the same denoising state expressed as a noise prediction and as a velocity prediction
+        NoiseSchedule noiseSchedule = new NoiseSchedule(NO_CLIP);
+        NoiseSchedule velocitySchedule = new NoiseSchedule(NO_CLIP.withPredictionType(SchedulerConfig.V_PREDICTION));
+        try (NDManager manager = PyTorchRuntime.engine().newBaseManager()) {
+            NDArray sample = manager.create(new float[] {0.8f, -1.2f, 0.05f}, new Shape(1, 1, 1, 3));
+            NDArray eps = manager.create(new float[] {0.4f, -0.9f, 1.1f}, new Shape(1, 1, 1, 3));
+            double alphaBar = noiseSchedule.alphaCumprod(600);
+            float signal = (float) Math.sqrt(alphaBar);
+            float noiseLevel = (float) Math.sqrt(1 - alphaBar);
+            NDArray clean = sample.sub(eps.mul(noiseLevel)).div(signal);
+            NDArray velocity = eps.mul(signal).sub(clean.mul(noiseLevel));
+
+            // When both take the step from 600 to 560
+            float[] fromNoise = new DdimSampler(noiseSchedule).step(eps, 600, 560, sample).toFloatArray();
+            float[] fromVelocity = new DdimSampler(velocitySchedule).step(velocity, 600, 560, sample).toFloatArray();
+
+            // Then they land on the same sample
+            assertArrayEquals(fromNoise, fromVelocity, 1e-5f);
+        }
+    }
+    @Test
+    void clippedStepDerivesNoiseFromClippedEstimate() {
+        // Given a noise prediction whose clean estimate overshoots the clip range, as strong guidance gives
+        SchedulerConfig clipping = new SchedulerConfig(1000, 1e-4, 0.02, SchedulerConfig.LINEAR,
+                SchedulerConfig.EPSILON, true, true, 0);
+        NoiseSchedule schedule = new NoiseSchedule(clipping);
+        double signal = Math.sqrt(schedule.alphaCumprod(500));
+        double noiseLevel = Math.sqrt(1 - schedule.alphaCumprod(500));
+        double previousSignal = Math.sqrt(schedule.alphaCumprod(460));
+        double previousNoiseLevel = Math.sqrt(1 - schedule.alphaCumprod(460));
+        double sampleValue = 0.5;
+        double overshootingEstimate = 3.0;
+        float predictedNoise = (float) ((sampleValue - signal * overshootingEstimate) / noiseLevel);
+        try (NDManager manager = PyTorchRuntime.engine().newBaseManager()) {
+            NDArray sample = manager.create(new float[] {(float) sampleValue}, new Shape(1, 1, 1, 1));
+            NDArray noise = manager.create(new float[] {predictedNoise}, new Shape(1, 1, 1, 1));
+
+            // When
+            float next = new DdimSampler(schedule).step(noise, 500, 460, sample).getFloat();
+
+            // Then the step heads for the clipped estimate 1 with the noise that is consistent with it
+            double consistentNoise = (sampleValue - signal * 1.0) / noiseLevel;
+            double expected = previousSignal * 1.0 + previousNoiseLevel * consistentNoise;
+            assertEquals(expected, next, 1e-5);
+            assertTrue(next > sampleValue, "the sample moved away from the clipped estimate: " + next);
+        }
     }
 }
