@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         description = "Run a benchmark and print its figures.",
         subcommands = {
             BenchCoreCommand.class,
-            BenchFisherCommand.class
+            BenchFisherCommand.class,
+            BenchPairsCommand.class
         })
 final class BenchCommand implements Runnable {
 

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = "Evaluate one of the embedded models.",
         subcommands = {
-            EvalBaseCommand.class
+            EvalBaseCommand.class,
+            EvalPairsCommand.class
         })
 final class EvalCommand implements Runnable {
 

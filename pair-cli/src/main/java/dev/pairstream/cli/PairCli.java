@@ -45,6 +45,11 @@ public final class PairCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // The pair generator logs through JBoss Logging; without Quarkus' log manager on the classpath, route it to
+        // SLF4J, which the command line writes to standard error, unless the caller chose another provider.
+        if (System.getProperty("org.jboss.logging.provider") == null) {
+            System.setProperty("org.jboss.logging.provider", "slf4j");
+        }
         System.exit(commandLine().execute(args));
     }
 }
