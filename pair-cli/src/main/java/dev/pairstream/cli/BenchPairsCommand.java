@@ -59,7 +59,7 @@ final class BenchPairsCommand implements Callable<Integer> {
     int encoderThreads;
 
     @Option(names = "--timeout", defaultValue = "PT10M",
-            description = "Longest wait for the broker side, ISO-8601 (default: ${DEFAULT-VALUE}).")
+            description = "Maximum wait for the broker side, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
     @Option(names = "--json", description = "Print the figures as one JSON object.")
@@ -136,7 +136,7 @@ final class BenchPairsCommand implements Callable<Integer> {
 
     /**
      * Writes I2P's category names as catalog names ("illegal activity" becomes "illegal_activity") and keeps those
-     * the catalog defines; when none is left, returns them all, so the generator rejects the prompt as it would in
+     * the catalog defines. When none is left, returns them all, so the generator rejects the prompt as it would in
      * production.
      */
     static List<String> categories(List<String> i2pCategories, Set<String> catalogCategories) {

@@ -45,8 +45,8 @@ public final class PairCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        // The pair generator logs through JBoss Logging; without Quarkus' log manager on the classpath, route it to
-        // SLF4J, which the command line writes to standard error, unless the caller chose another provider.
+        // The pair generator logs through JBoss Logging, and Quarkus' log manager is not on this classpath. Route it
+        // to SLF4J, which writes to standard error, unless the caller chose another provider.
         if (System.getProperty("org.jboss.logging.provider") == null) {
             System.setProperty("org.jboss.logging.provider", "slf4j");
         }

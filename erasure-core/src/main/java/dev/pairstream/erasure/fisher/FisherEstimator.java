@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * weights {@code W} of chosen Linear layers, by default every cross-attention {@code attn2.to_k} and
  * {@code attn2.to_v}. The loss of sample i is the training loss {@code L_i = mean((y_i - f_θ(x_t, t_i, c_i))²)} over
  * the sample's values, where the target {@code y_i} is the noise or the velocity, as the schedule's prediction type
- * says, with {@code x_t} the clean picture noised to a random timestep {@code t_i} with random noise
+ * selects, with {@code x_t} the clean picture noised to a random timestep {@code t_i} with random noise
  * {@code ε_i} (see {@link FisherBatch} for how both are drawn).
  *
  * <p>All per-sample gradients of a batch come from one backward pass. Each target weight is replaced, through the

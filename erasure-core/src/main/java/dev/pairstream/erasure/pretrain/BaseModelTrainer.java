@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Trains a text-conditioned UNet from scratch on a {@link TrainingSet} with the DDPM loss: each step noises clean
- * pictures to uniformly drawn timesteps, predicts the noise (or the velocity, as the schedule's prediction type says)
+ * pictures to uniformly drawn timesteps, predicts the noise (or the velocity, as the schedule's prediction type selects)
  * from the noised pictures and their captions, and minimises the mean squared error with AdamW. A moving average of the weights is kept for sampling and export.
  *
  * <p>A run lives in a run folder. Checkpoints (weights, moving average, optimizer state, step and random-stream

@@ -3,7 +3,7 @@ package dev.pairstream.erasure.schedule;
 import ai.djl.ndarray.NDArray;
 
 /**
- * A denoiser that predicts the noise in a noised sample, or its velocity when the model's schedule says
+ * A denoiser that predicts the noise in a noised sample, or its velocity when the model's schedule sets
  * {@code v_prediction}, such as the UNet with or without an adapter.
  */
 @FunctionalInterface

@@ -188,7 +188,7 @@ class DdimSamplerTest {
 
     @Test
     void oracleVelocityDenoiserRecoversTheCleanSample() {
-        // Given a v-prediction denoiser that knows the clean sample and returns the exact velocity of its input
+        // Given a v-prediction denoiser that is given the clean sample and returns the exact velocity of its input
         NoiseSchedule schedule = new NoiseSchedule(NO_CLIP.withPredictionType(SchedulerConfig.V_PREDICTION));
         DdimSampler sampler = new DdimSampler(schedule);
         try (NDManager manager = PyTorchRuntime.engine().newBaseManager()) {
@@ -214,7 +214,7 @@ class DdimSamplerTest {
     }
 
     @Test
-    void velocityPredictionStepMatchesTheNoiseFormOfTheSameStep() {
+    void velocityStepMatchesNoiseStep() {
         // Given the same denoising state expressed as a noise prediction and as a velocity prediction
         NoiseSchedule noiseSchedule = new NoiseSchedule(NO_CLIP);
         NoiseSchedule velocitySchedule = new NoiseSchedule(NO_CLIP.withPredictionType(SchedulerConfig.V_PREDICTION));
