@@ -2,6 +2,7 @@ package dev.pairstream.generator;
 
 import dev.pairstream.erasure.pairing.SafeCounterpartWriter;
 import dev.pairstream.erasure.pairing.SafeRewrite;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -24,5 +25,10 @@ public final class MinimalEditRewriter implements SafePromptRewriter {
     @Override
     public SafeRewrite rewrite(String prompt) {
         return writer.write(prompt);
+    }
+
+    @Override
+    public List<SafeRewrite> rewriteAll(List<String> prompts) {
+        return writer.writeAll(prompts);
     }
 }

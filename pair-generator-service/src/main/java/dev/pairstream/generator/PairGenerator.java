@@ -19,7 +19,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Turns a batch of flagged-prompt records into pairs and dead letters, without Kafka: reads and checks each record,
- * rewrites its prompt, renders the pictures of the whole batch together and builds the records to publish.
+ * rewrites the prompts of the whole batch in one call (so their sentence embeddings run together), renders the
+ * pictures of the whole batch together and builds the records to publish.
  *
  * <p>The pair id, the pair's record id and the seed depend only on the base model, the catalog version and the prompt
  * id, so processing a record again gives the same pair. A prompt whose pair id the caller reports as published, or
@@ -76,29 +77,53 @@ public final class PairGenerator {
      */
     public List<PairOutcome> process(List<InputRecord> records, Predicate<String> published) {
         PairOutcome[] outcomes = new PairOutcome[records.size()];
-        List<Rewritten> toRender = new ArrayList<>();
-        Set<String> pairIdsInBatch = new HashSet<>();
+        List<Checked> checked = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
             InputRecord record = records.get(i);
             FlaggedPrompt flagged = null;
             try {
                 flagged = reader.read(record.topic(), record.value());
-                Rewritten rewritten = rewrite(i, record, flagged, published, pairIdsInBatch);
-                if (rewritten == null) {
-                    String pairId = PairIds.pairId(flagged.baseModelId(), catalogVersion, flagged.promptId());
-                    outcomes[i] = new PairOutcome.Duplicate(record, pairId, flagged.promptId());
-                } else if (renderer.isPresent()) {
-                    toRender.add(rewritten);
-                } else {
-                    outcomes[i] = publishOrReject(rewritten, null);
-                }
+                checkBaseModel(flagged);
+                checked.add(new Checked(i, record, flagged,
+                        PairIds.pairId(flagged.baseModelId(), catalogVersion, flagged.promptId())));
             } catch (PromptRejectedException e) {
                 outcomes[i] = deadLetter(record, flagged, e);
-            } catch (IllegalArgumentException e) {
-                // A limit of the matcher that the reader does not check. Rejecting the record keeps one bad record
-                // from stopping the loop.
-                outcomes[i] = deadLetter(record, flagged, new PromptRejectedException(RejectionReason.INVALID_RECORD,
-                        e.getMessage(), List.of(), e));
+            }
+        }
+        List<Checked> fresh = new ArrayList<>();
+        for (Checked item : checked) {
+            if (published.test(item.pairId())) {
+                outcomes[item.index()] = duplicate(item);
+            } else {
+                fresh.add(item);
+            }
+        }
+        List<Attempt> attempts = rewriteAll(fresh);
+
+        List<Rewritten> toRender = new ArrayList<>();
+        Set<String> pairIdsInBatch = new HashSet<>();
+        for (int k = 0; k < fresh.size(); k++) {
+            Checked item = fresh.get(k);
+            SafeRewrite rewrite = attempts.get(k).rewrite();
+            if (pairIdsInBatch.contains(item.pairId())) {
+                outcomes[item.index()] = duplicate(item);
+            } else if (rewrite == null) {
+                // The prompt breaks a limit of the matcher that the reader does not check. Rejecting the record keeps
+                // one bad record from stopping the loop.
+                outcomes[item.index()] = deadLetter(item.source(), item.flagged(), new PromptRejectedException(
+                        RejectionReason.INVALID_RECORD, attempts.get(k).invalidReason(), List.of(), null));
+            } else if (!rewrite.isRewritten()) {
+                outcomes[item.index()] = deadLetter(item.source(), item.flagged(), new PromptRejectedException(
+                        reasonOf(rewrite), rewrite.reason(), rewrite.conceptIds(), null));
+            } else {
+                pairIdsInBatch.add(item.pairId());
+                Rewritten rewritten = new Rewritten(item.index(), item.source(), item.flagged(), item.pairId(),
+                        PairIds.seed(item.pairId()), rewrite);
+                if (renderer.isPresent()) {
+                    toRender.add(rewritten);
+                } else {
+                    outcomes[item.index()] = publishOrReject(rewritten, null);
+                }
             }
         }
         if (!toRender.isEmpty()) {
@@ -107,28 +132,46 @@ public final class PairGenerator {
         return List.of(outcomes);
     }
 
-    /** Rewrites one checked prompt; returns null when its pair was already published or occurs earlier. */
-    private Rewritten rewrite(int index, InputRecord record, FlaggedPrompt flagged, Predicate<String> published,
-            Set<String> pairIdsInBatch) throws PromptRejectedException {
+    private void checkBaseModel(FlaggedPrompt flagged) throws PromptRejectedException {
         if (renderer.isPresent() && !flagged.baseModelId().equals(renderedBaseModelId)) {
             throw new PromptRejectedException(RejectionReason.UNSUPPORTED_BASE_MODEL, "base model "
                     + flagged.baseModelId() + " of " + flagged.promptId() + " is not " + renderedBaseModelId
                     + ", the model this service renders; send it to a service for that model or to one in text-only"
                     + " mode");
         }
-        String pairId = PairIds.pairId(flagged.baseModelId(), catalogVersion, flagged.promptId());
-        if (published.test(pairId) || pairIdsInBatch.contains(pairId)) {
-            return null;
+    }
+
+    private PairOutcome duplicate(Checked item) {
+        return new PairOutcome.Duplicate(item.source(), item.pairId(), item.flagged().promptId());
+    }
+
+    /**
+     * Rewrites the prompts of the batch in one call. When the matcher rejects one prompt, which fails the whole call,
+     * rewrites them one by one instead, so that only the rejected prompts fail.
+     */
+    private List<Attempt> rewriteAll(List<Checked> items) {
+        if (items.isEmpty()) {
+            return List.of();
         }
+        List<String> prompts = items.stream().map(item -> item.flagged().prompt()).toList();
         long start = System.nanoTime();
-        SafeRewrite rewrite = rewriter.rewrite(flagged.prompt());
-        long elapsed = System.nanoTime() - start;
-        metrics.recordRewrite(elapsed);
-        if (!rewrite.isRewritten()) {
-            throw new PromptRejectedException(reasonOf(rewrite), rewrite.reason(), rewrite.conceptIds(), null);
+        try {
+            return rewriter.rewriteAll(prompts).stream().map(rewrite -> new Attempt(rewrite, null)).toList();
+        } catch (IllegalArgumentException batchFailure) {
+            LOG.debugf("The rewriter rejected a prompt of a batch of %d; rewriting them one by one: %s", items.size(),
+                    batchFailure.getMessage());
+            List<Attempt> attempts = new ArrayList<>(items.size());
+            for (Checked item : items) {
+                try {
+                    attempts.add(new Attempt(rewriter.rewrite(item.flagged().prompt()), null));
+                } catch (IllegalArgumentException e) {
+                    attempts.add(new Attempt(null, e.getMessage()));
+                }
+            }
+            return attempts;
+        } finally {
+            metrics.recordRewrite(System.nanoTime() - start);
         }
-        pairIdsInBatch.add(pairId);
-        return new Rewritten(index, record, flagged, pairId, PairIds.seed(pairId), rewrite);
     }
 
     private void renderAll(List<Rewritten> toRender, PairOutcome[] outcomes) {
@@ -208,6 +251,14 @@ public final class PairGenerator {
             case REWRITTEN -> throw new IllegalArgumentException(
                     "status REWRITTEN is invalid here because a rewritten prompt has no rejection reason");
         };
+    }
+
+    /** A record that the reader accepted, with its pair id. */
+    private record Checked(int index, InputRecord source, FlaggedPrompt flagged, String pairId) {
+    }
+
+    /** The rewrite of one prompt, or the reason the rewriter rejected the prompt. */
+    private record Attempt(SafeRewrite rewrite, String invalidReason) {
     }
 
     private record Rewritten(int index, InputRecord source, FlaggedPrompt flagged, String pairId, long seed,

@@ -46,7 +46,7 @@ public final class PairGeneratorMetrics {
                     .register(registry));
         }
         rewrite = Timer.builder("pair.generator.rewrite")
-                .description("Time to match and rewrite one prompt")
+                .description("Time to match and rewrite the prompts of one batch")
                 .publishPercentileHistogram()
                 .register(registry);
         render = Timer.builder("pair.generator.render")

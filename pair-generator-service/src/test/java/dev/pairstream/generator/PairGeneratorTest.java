@@ -12,6 +12,7 @@ import dev.pairstream.contracts.topic.Topics;
 import dev.pairstream.erasure.emoji.ConceptCatalog;
 import dev.pairstream.erasure.pairing.ConceptMatcher;
 import dev.pairstream.erasure.pairing.SafeCounterpartWriter;
+import dev.pairstream.erasure.pairing.SafeRewrite;
 import dev.pairstream.erasure.text.MiniLmTextEncoder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -152,6 +153,53 @@ class PairGeneratorTest {
         assertEquals(PairIds.pairId(TestPrompts.BASE_MODEL, "1.0.0", "pg-4"), repeated.pairId());
         PairOutcome.Duplicate known = assertInstanceOf(PairOutcome.Duplicate.class, outcomes.get(2));
         assertEquals(publishedId, known.pairId());
+    }
+
+    @Test
+    void promptTheRewriterRejectsDeadLettersOnlyItsOwnRecord() {
+        // Given a rewriter that rejects prompts with a marker word, as the matcher rejects prompts over its limits
+        MinimalEditRewriter real = new MinimalEditRewriter(new SafeCounterpartWriter(
+                new ConceptMatcher(ConceptCatalog.loadDefault(), encoder), encoder));
+        SafePromptRewriter strict = new SafePromptRewriter() {
+            @Override
+            public String name() {
+                return real.name();
+            }
+
+            @Override
+            public SafeRewrite rewrite(String prompt) {
+                if (prompt.contains("forbidden")) {
+                    throw new IllegalArgumentException("prompt \"" + prompt + "\" is over a matcher limit");
+                }
+                return real.rewrite(prompt);
+            }
+
+            @Override
+            public List<SafeRewrite> rewriteAll(List<String> prompts) {
+                prompts.forEach(this::rewrite);
+                return real.rewriteAll(prompts);
+            }
+        };
+        ConceptCatalog catalog = ConceptCatalog.loadDefault();
+        PairGenerator strictGenerator = new PairGenerator(new FlaggedPromptReader(2000, catalog.categories(),
+                catalog.version()), strict, Optional.empty(), catalog.version(), TestPrompts.BASE_MODEL,
+                PairGeneratorTopics.SERVICE_NAME, "group-a", new PairGeneratorMetrics(new SimpleMeterRegistry()),
+                Clock.fixed(NOW, ZoneOffset.UTC));
+
+        // When a batch holds that prompt between two good ones
+        List<PairOutcome> outcomes = strictGenerator.process(List.of(
+                TestPrompts.record(20, TestPrompts.json(TestPrompts.flagged("pg-20", "a bomb on a chair"))),
+                TestPrompts.record(21, TestPrompts.json(TestPrompts.flagged("pg-21", "a forbidden dagger"))),
+                TestPrompts.record(22, TestPrompts.json(TestPrompts.flagged("pg-22", "a syringe")))), id -> false);
+
+        // Then the good ones become pairs and the rejected one a dead letter with the rewriter's reason
+        assertEquals("a balloon on a chair",
+                assertInstanceOf(PairOutcome.Published.class, outcomes.get(0)).pair().safePrompt());
+        PairOutcome.DeadLettered dead = assertInstanceOf(PairOutcome.DeadLettered.class, outcomes.get(1));
+        assertEquals(RejectionReason.INVALID_RECORD, dead.reason());
+        assertThat(dead.deadLetter().reason()).contains("prompt \"a forbidden dagger\" is over a matcher limit");
+        assertEquals("a thermometer",
+                assertInstanceOf(PairOutcome.Published.class, outcomes.get(2)).pair().safePrompt());
     }
 
     @Test

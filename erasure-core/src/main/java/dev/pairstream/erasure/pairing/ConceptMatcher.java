@@ -4,7 +4,9 @@ import dev.pairstream.erasure.emoji.CaptionGenerator;
 import dev.pairstream.erasure.emoji.Concept;
 import dev.pairstream.erasure.emoji.ConceptCatalog;
 import dev.pairstream.erasure.emoji.Role;
+import dev.pairstream.erasure.text.MiniLmTextEncoder;
 import dev.pairstream.erasure.text.TextEncoder;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -122,10 +124,57 @@ public final class ConceptMatcher {
             return ConceptMatch.ofTerms(prompt, spans);
         }
         if (encoder == null) {
-            return ConceptMatch.unmatched(prompt, "no catalog term of an UNSAFE concept occurs in the prompt, and the"
-                    + " similarity fallback is off because the matcher has no text encoder");
+            return withoutFallback(prompt);
         }
-        return matchBySimilarity(prompt);
+        return bySimilarity(prompt, descriptions.rank(prompt));
+    }
+
+    private static ConceptMatch withoutFallback(String prompt) {
+        return ConceptMatch.unmatched(prompt, "no catalog term of an UNSAFE concept occurs in the prompt, and the"
+                + " similarity fallback is off because the matcher has no text encoder");
+    }
+
+    /**
+     * Finds the unsafe concepts of several prompts, each as {@link #match(String)} would. The prompts without a
+     * catalog term are embedded together (see {@link MiniLmTextEncoder#sentenceEmbeddings(List)}), which costs far
+     * less than embedding them one by one.
+     *
+     * @return one match per prompt, in order
+     * @throws IllegalArgumentException when the list is null, or a prompt is null, blank or longer than
+     *                                  {@link #MAX_PROMPT_LENGTH}; the message names the prompt's index
+     */
+    public List<ConceptMatch> matchAll(List<String> prompts) {
+        if (prompts == null) {
+            throw new IllegalArgumentException("prompts must not be null; expected a list of flagged prompts");
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            try {
+                requirePrompt(prompts.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("prompts[" + i + "]: " + e.getMessage(), e);
+            }
+        }
+        ConceptMatch[] matches = new ConceptMatch[prompts.size()];
+        List<Integer> withoutTerms = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            List<ConceptSpan> spans = terms.find(prompts.get(i));
+            if (!spans.isEmpty()) {
+                matches[i] = ConceptMatch.ofTerms(prompts.get(i), spans);
+            } else if (encoder == null) {
+                matches[i] = withoutFallback(prompts.get(i));
+            } else {
+                withoutTerms.add(i);
+            }
+        }
+        if (!withoutTerms.isEmpty()) {
+            List<float[]> embeddings = SentenceEmbeddings.embedAll(encoder,
+                    withoutTerms.stream().map(prompts::get).toList());
+            for (int k = 0; k < withoutTerms.size(); k++) {
+                int i = withoutTerms.get(k);
+                matches[i] = bySimilarity(prompts.get(i), descriptions.rank(embeddings.get(k)));
+            }
+        }
+        return List.of(matches);
     }
 
     /**
@@ -147,8 +196,7 @@ public final class ConceptMatcher {
         return terms.find(text);
     }
 
-    private ConceptMatch matchBySimilarity(String prompt) {
-        List<SemanticMatch> scores = descriptions.rank(prompt);
+    private ConceptMatch bySimilarity(String prompt, List<SemanticMatch> scores) {
         List<SemanticMatch> matches = scores.stream().filter(score -> score.similarity() >= threshold).toList();
         if (!matches.isEmpty()) {
             return ConceptMatch.ofSimilarity(prompt, matches);

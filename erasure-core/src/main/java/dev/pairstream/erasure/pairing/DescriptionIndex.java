@@ -21,12 +21,16 @@ final class DescriptionIndex {
     DescriptionIndex(List<Concept> concepts, TextEncoder encoder) {
         this.encoder = encoder;
         Map<String, List<float[]>> byConcept = new LinkedHashMap<>();
+        List<String> all = new ArrayList<>();
         for (Concept concept : concepts) {
-            List<float[]> vectors = new ArrayList<>();
-            for (String description : ConceptMatcher.descriptions(concept)) {
-                vectors.add(SentenceEmbeddings.embed(encoder, description));
-            }
-            byConcept.put(concept.id(), List.copyOf(vectors));
+            all.addAll(ConceptMatcher.descriptions(concept));
+        }
+        List<float[]> vectors = SentenceEmbeddings.embedAll(encoder, all);
+        int next = 0;
+        for (Concept concept : concepts) {
+            int count = ConceptMatcher.descriptions(concept).size();
+            byConcept.put(concept.id(), List.copyOf(vectors.subList(next, next + count)));
+            next += count;
         }
         this.embeddings = byConcept;
     }

@@ -65,7 +65,19 @@ public final class SafeCounterpartWriter {
      * @throws IllegalArgumentException when the prompt is null, blank or too long for the matcher
      */
     public SafeRewrite write(String prompt) {
-        return write(matcher.match(prompt));
+        return writeMatched(List.of(matcher.match(prompt))).get(0);
+    }
+
+    /**
+     * Matches several prompts and writes their safe counterparts, each as {@link #write(String)} would. The sentence
+     * embeddings that the matcher's fallback and the similarity of each rewrite need are computed together, which
+     * costs far less than prompt by prompt.
+     *
+     * @return one rewrite per prompt, in order
+     * @throws IllegalArgumentException when a prompt is null, blank or too long for the matcher
+     */
+    public List<SafeRewrite> writeAll(List<String> prompts) {
+        return writeMatched(matcher.matchAll(prompts));
     }
 
     /**
@@ -75,18 +87,56 @@ public final class SafeCounterpartWriter {
      * @throws java.util.NoSuchElementException when a span names a concept that this writer's catalog lacks
      */
     public SafeRewrite write(ConceptMatch match) {
-        Objects.requireNonNull(match, "match");
-        String prompt = match.prompt();
-        return switch (match.outcome()) {
-            case UNMATCHED -> failure(match, RewriteStatus.UNMATCHED, match.reason(), List.of());
-            case SEMANTIC -> failure(match, RewriteStatus.NO_SPAN_TO_REPLACE, "concepts " + match.conceptIds()
-                    + " were found by sentence similarity only, so there is no span to replace; publish a text-only"
-                    + " record or a dead letter", List.of());
-            case TERMS -> rewrite(match, prompt);
-        };
+        return writeMatched(List.of(Objects.requireNonNull(match, "match"))).get(0);
     }
 
-    private SafeRewrite rewrite(ConceptMatch match, String prompt) {
+    private List<SafeRewrite> writeMatched(List<ConceptMatch> matches) {
+        SafeRewrite[] rewrites = new SafeRewrite[matches.size()];
+        Draft[] drafts = new Draft[matches.size()];
+        List<String> compared = new ArrayList<>();
+        for (int i = 0; i < matches.size(); i++) {
+            ConceptMatch match = matches.get(i);
+            switch (match.outcome()) {
+                case UNMATCHED -> rewrites[i] = failure(match, RewriteStatus.UNMATCHED, match.reason(), List.of());
+                case SEMANTIC -> rewrites[i] = failure(match, RewriteStatus.NO_SPAN_TO_REPLACE, "concepts "
+                        + match.conceptIds() + " were found by sentence similarity only, so there is no span to"
+                        + " replace; publish a text-only record or a dead letter", List.of());
+                case TERMS -> {
+                    drafts[i] = draft(match);
+                    if (drafts[i].failure() != null) {
+                        rewrites[i] = drafts[i].failure();
+                    } else {
+                        compared.add(match.prompt());
+                        compared.add(drafts[i].safe());
+                    }
+                }
+            }
+        }
+        List<float[]> embeddings = encoder == null || compared.isEmpty() ? List.of()
+                : SentenceEmbeddings.embedAll(encoder, compared);
+        int next = 0;
+        for (int i = 0; i < matches.size(); i++) {
+            if (rewrites[i] != null) {
+                continue;
+            }
+            OptionalDouble similarity = OptionalDouble.empty();
+            if (encoder != null) {
+                similarity = OptionalDouble.of(SentenceEmbeddings.cosine(embeddings.get(next),
+                        embeddings.get(next + 1)));
+                next += 2;
+            }
+            String prompt = matches.get(i).prompt();
+            String safe = drafts[i].safe();
+            rewrites[i] = new SafeRewrite(prompt, RewriteStatus.REWRITTEN, safe, drafts[i].replacements(),
+                    OptionalInt.of(EditDistance.levenshtein(prompt, safe)), similarity, matches.get(i), List.of(),
+                    catalog.version(), null);
+        }
+        return List.of(rewrites);
+    }
+
+    /** Edits the spans of a term match and checks the result; the draft holds the edit or the failure. */
+    private Draft draft(ConceptMatch match) {
+        String prompt = match.prompt();
         List<Edit> edits = new ArrayList<>();
         List<Replacement> replacements = new ArrayList<>();
         int previousEnd = 0;
@@ -108,16 +158,11 @@ public final class SafeCounterpartWriter {
             String found = remaining.stream()
                     .map(term -> "\"" + term.text() + "\" of concept \"" + term.conceptId() + "\" at " + term.start())
                     .collect(Collectors.joining(", "));
-            return failure(match, RewriteStatus.UNSAFE_TERMS_REMAIN, "the rewrite still contains unsafe terms: "
-                    + found + "; an anchor phrase of catalog " + catalog.version() + " contains or forms an unsafe"
-                    + " term", remaining);
+            return new Draft(null, List.of(), failure(match, RewriteStatus.UNSAFE_TERMS_REMAIN, "the rewrite still"
+                    + " contains unsafe terms: " + found + "; an anchor phrase of catalog " + catalog.version()
+                    + " contains or forms an unsafe term", remaining));
         }
-        OptionalDouble similarity = encoder == null ? OptionalDouble.empty()
-                : OptionalDouble.of(SentenceEmbeddings.cosine(SentenceEmbeddings.embed(encoder, prompt),
-                        SentenceEmbeddings.embed(encoder, safe)));
-        return new SafeRewrite(prompt, RewriteStatus.REWRITTEN, safe, replacements,
-                OptionalInt.of(EditDistance.levenshtein(prompt, safe)), similarity, match, List.of(),
-                catalog.version(), null);
+        return new Draft(safe, List.copyOf(replacements), null);
     }
 
     private SafeRewrite failure(ConceptMatch match, RewriteStatus status, String reason,
@@ -204,6 +249,10 @@ public final class SafeCounterpartWriter {
 
     private static boolean isSpace(char c) {
         return Character.isWhitespace(c) || Character.isSpaceChar(c);
+    }
+
+    /** The safe prompt and its replacements, or the failure when the edit left an unsafe term. */
+    private record Draft(String safe, List<Replacement> replacements, SafeRewrite failure) {
     }
 
     /** A replacement of the chars [start, end) of the prompt; edits are added in order and never overlap. */

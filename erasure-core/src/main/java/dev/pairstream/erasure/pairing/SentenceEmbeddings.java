@@ -2,6 +2,8 @@ package dev.pairstream.erasure.pairing;
 
 import dev.pairstream.erasure.text.MiniLmTextEncoder;
 import dev.pairstream.erasure.text.TextEncoder;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Sentence embeddings from a {@link TextEncoder}, and their cosine similarity. */
 final class SentenceEmbeddings {
@@ -23,6 +25,22 @@ final class SentenceEmbeddings {
         }
         // NOTE: another encoder truncates at its own maxTokens(), which may be shorter than the sentence.
         return normalized(encoder.encode(text).meanPooled());
+    }
+
+    /**
+     * Computes the sentence embeddings of several texts, in order. A {@link MiniLmTextEncoder} runs the texts it has
+     * not cached in padded batches (see {@link MiniLmTextEncoder#sentenceEmbeddings(List)}); another encoder embeds
+     * them one by one.
+     */
+    static List<float[]> embedAll(TextEncoder encoder, List<String> texts) {
+        if (encoder instanceof MiniLmTextEncoder miniLm) {
+            return miniLm.sentenceEmbeddings(texts);
+        }
+        List<float[]> embeddings = new ArrayList<>(texts.size());
+        for (String text : texts) {
+            embeddings.add(embed(encoder, text));
+        }
+        return embeddings;
     }
 
     /** Computes the cosine similarity of two embeddings, clamped to [-1, 1] against float rounding. */

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -22,8 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The empty prompt gives the unconditional context, the model's output for {@code [CLS][SEP]}.
  *
- * <p>Each prompt runs alone, without padding, so its hidden states are the same floats whether it was encoded
- * alone, in a batch, or came from the cache. Encodings are cached in a bounded LRU map keyed by prompt and max
+ * <p>Each context encoding runs alone, without padding, so its hidden states are the same floats whether it was
+ * encoded alone, in a batch, or came from the cache. Sentence embeddings of several texts run padded, several texts a
+ * call (see {@link #sentenceEmbeddings(List)}). Encodings are cached in a bounded LRU map keyed by prompt and max
  * token count. All methods are safe for concurrent use. {@link #close()} waits for running encodes to finish.
  */
 public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
@@ -45,6 +49,12 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
 
     /** Max token count of a sentence embedding: the {@code max_seq_length} of the sentence-transformers model. */
     public static final int SENTENCE_MAX_TOKENS = 256;
+
+    /** Most texts that {@link #sentenceEmbeddings(List)} runs in one ONNX Runtime call. */
+    public static final int SENTENCE_BATCH_SEQUENCES = 32;
+
+    /** Most padded tokens, texts times the longest text's tokens, of one call of {@link #sentenceEmbeddings(List)}. */
+    public static final int SENTENCE_BATCH_TOKENS = 2048;
 
     /** Default entries per cache. A context entry takes at most {@code maxTokens * 1.5} KiB of floats. */
     public static final int DEFAULT_CACHE_CAPACITY = 1024;
@@ -177,6 +187,80 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     }
 
     /**
+     * Computes the sentence embeddings of several texts, each as {@link #sentenceEmbedding(String)} would, with one
+     * ONNX Runtime call per group of texts of similar token count instead of one per text. The texts missing from
+     * the cache are sorted by token count and grouped, at most {@value #SENTENCE_BATCH_SEQUENCES} texts and
+     * {@value #SENTENCE_BATCH_TOKENS} padded tokens a group, so padding stays small. A padded text's embedding
+     * differs from its embedding alone by float rounding only (about 1e-6 in cosine similarity); which of the two a
+     * text gets depends on whether it was first embedded alone or in a batch, since both share the cache.
+     *
+     * @return one new 384-element array per text, in order, that the caller may modify
+     * @throws IllegalArgumentException when the list or one of its texts is null
+     * @throws IllegalStateException    when the encoder is closed
+     */
+    public List<float[]> sentenceEmbeddings(List<String> texts) {
+        if (texts == null) {
+            throw new IllegalArgumentException("texts must not be null");
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            requirePrompt(texts.get(i), "texts[" + i + "]");
+        }
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            Map<String, float[]> found = new HashMap<>();
+            List<String> missing = new ArrayList<>();
+            for (String text : texts) {
+                if (found.containsKey(text)) {
+                    continue;
+                }
+                float[] cached = embeddingCache.get(text);
+                found.put(text, cached);
+                if (cached == null) {
+                    missing.add(text);
+                }
+            }
+            embedMissing(missing, found);
+            List<float[]> embeddings = new ArrayList<>(texts.size());
+            for (String text : texts) {
+                embeddings.add(found.get(text).clone());
+            }
+            return embeddings;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private void embedMissing(List<String> missing, Map<String, float[]> found) {
+        List<Tokenized> tokenized = new ArrayList<>(missing.size());
+        for (String text : missing) {
+            tokenized.add(new Tokenized(text, tokenizer.encode(text, SENTENCE_MAX_TOKENS)));
+        }
+        tokenized.sort(Comparator.comparingInt(item -> item.tokenIds().length));
+        int from = 0;
+        while (from < tokenized.size()) {
+            int to = from + 1;
+            // Sorted by length, so the last text of a group sets its padded width.
+            while (to < tokenized.size() && to - from < SENTENCE_BATCH_SEQUENCES
+                    && (long) (to - from + 1) * tokenized.get(to).tokenIds().length <= SENTENCE_BATCH_TOKENS) {
+                to++;
+            }
+            List<Tokenized> group = tokenized.subList(from, to);
+            float[][] hidden = model.paddedHiddenStates(group.stream().map(Tokenized::tokenIds).toList());
+            for (int i = 0; i < group.size(); i++) {
+                long[] tokenIds = group.get(i).tokenIds();
+                long[] attentionMask = new long[tokenIds.length];
+                Arrays.fill(attentionMask, 1L);
+                float[] embedding = normalized(new TextEncoding(group.get(i).text(), tokenIds, attentionMask,
+                        hidden[i], HIDDEN_SIZE).meanPooled());
+                embeddingCache.put(group.get(i).text(), embedding);
+                found.put(group.get(i).text(), embedding);
+            }
+            from = to;
+        }
+    }
+
+    /**
      * Computes the cosine similarity of two vectors of the same length, such as two sentence embeddings.
      *
      * @throws IllegalArgumentException when the lengths differ, a vector is empty or has zero norm
@@ -290,6 +374,9 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     }
 
     private record ContextKey(String prompt, int maxTokens) {
+    }
+
+    private record Tokenized(String text, long[] tokenIds) {
     }
 
     /** Settings for {@link MiniLmTextEncoder}, each with a default. */

@@ -11,13 +11,14 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * A BERT encoder exported to ONNX that maps {@code input_ids}, {@code attention_mask} and, when the graph has it,
- * {@code token_type_ids} to {@code last_hidden_state} {@code [batch, tokens, hidden]}. Each call runs one sequence,
- * and concurrent calls are safe because an ONNX Runtime session allows concurrent {@code run} calls.
+ * {@code token_type_ids} to {@code last_hidden_state} {@code [batch, tokens, hidden]}. A call runs one sequence, or
+ * several padded to the same length. Concurrent calls are safe because an ONNX Runtime session allows concurrent {@code run} calls.
  */
 final class OnnxHiddenStateModel implements AutoCloseable {
 
@@ -134,21 +135,74 @@ final class OnnxHiddenStateModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the encoder on several sequences in one call, each padded with token id 0 to the longest and masked there,
+     * and returns each sequence's hidden states without its padding, {@code [tokens_i, hiddenSize]} row-major.
+     *
+     * <p>The mask keeps the padding out of every real token's attention, so each result equals the one
+     * {@link #hiddenStates} gives for the sequence alone up to float rounding (about 1e-6), not bit for bit.
+     *
+     * @throws TextEncoderException when ONNX Runtime fails or returns an unexpected shape
+     */
+    float[][] paddedHiddenStates(List<long[]> sequences) {
+        int batch = sequences.size();
+        int width = 0;
+        for (long[] sequence : sequences) {
+            width = Math.max(width, sequence.length);
+        }
+        long[] ids = new long[batch * width];
+        long[] mask = new long[batch * width];
+        for (int row = 0; row < batch; row++) {
+            long[] sequence = sequences.get(row);
+            System.arraycopy(sequence, 0, ids, row * width, sequence.length);
+            Arrays.fill(mask, row * width, row * width + sequence.length, 1L);
+        }
+        long[] shape = {batch, width};
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        try {
+            inputs.put(INPUT_IDS, OnnxTensor.createTensor(environment, LongBuffer.wrap(ids), shape));
+            inputs.put(ATTENTION_MASK, OnnxTensor.createTensor(environment, LongBuffer.wrap(mask), shape));
+            if (takesTokenTypeIds) {
+                inputs.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(environment,
+                        LongBuffer.wrap(new long[batch * width]), shape));
+            }
+            try (OrtSession.Result result = session.run(inputs, Set.of(LAST_HIDDEN_STATE))) {
+                FloatBuffer buffer = outputTensor(result, batch, width).getFloatBuffer();
+                float[][] hidden = new float[batch][];
+                for (int row = 0; row < batch; row++) {
+                    hidden[row] = new float[sequences.get(row).length * hiddenSize];
+                    buffer.position(row * width * hiddenSize);
+                    buffer.get(hidden[row]);
+                }
+                return hidden;
+            }
+        } catch (OrtException e) {
+            throw new TextEncoderException("ONNX Runtime failed to encode a batch of " + batch + " sequences of up to "
+                    + width + " tokens: " + e.getMessage(), e);
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
     private float[] readHiddenStates(OrtSession.Result result, int tokenCount) {
+        FloatBuffer buffer = outputTensor(result, 1, tokenCount).getFloatBuffer();
+        float[] hidden = new float[tokenCount * hiddenSize];
+        buffer.get(hidden);
+        return hidden;
+    }
+
+    private OnnxTensor outputTensor(OrtSession.Result result, int batch, int tokenCount) {
         OnnxValue value = result.get(LAST_HIDDEN_STATE).orElseThrow(() -> new TextEncoderException(
                 "ONNX Runtime returned no " + LAST_HIDDEN_STATE + " output"));
         if (!(value instanceof OnnxTensor tensor)) {
             throw new TextEncoderException(LAST_HIDDEN_STATE + " is a " + value.getType() + ", expected a tensor");
         }
         long[] shape = tensor.getInfo().getShape();
-        if (shape.length != 3 || shape[0] != 1 || shape[1] != tokenCount || shape[2] != hiddenSize) {
-            throw new TextEncoderException(LAST_HIDDEN_STATE + " has shape " + Arrays.toString(shape) + ", expected [1, "
-                    + tokenCount + ", " + hiddenSize + "]");
+        if (shape.length != 3 || shape[0] != batch || shape[1] != tokenCount || shape[2] != hiddenSize) {
+            throw new TextEncoderException(LAST_HIDDEN_STATE + " has shape " + Arrays.toString(shape) + ", expected ["
+                    + batch + ", " + tokenCount + ", " + hiddenSize + "]");
         }
-        FloatBuffer buffer = tensor.getFloatBuffer();
-        float[] hidden = new float[tokenCount * hiddenSize];
-        buffer.get(hidden);
-        return hidden;
+        return tensor;
     }
 
     @Override

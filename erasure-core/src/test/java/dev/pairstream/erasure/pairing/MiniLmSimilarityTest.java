@@ -1,6 +1,7 @@
 package dev.pairstream.erasure.pairing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pairstream.erasure.emoji.ConceptCatalog;
@@ -8,7 +9,7 @@ import dev.pairstream.erasure.text.MiniLmTextEncoder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The similarity fallback and the rewrite similarity with the real all-MiniLM-L6-v2 model, in one test. */
+/** The similarity fallback and the rewrite similarity with the real all-MiniLM-L6-v2 model. */
 class MiniLmSimilarityTest {
 
     @Test
@@ -49,6 +50,55 @@ class MiniLmSimilarityTest {
             assertEquals(expectedKnife, knife.embeddingSimilarity().orElseThrow(), 1e-6);
             assertEquals(List.of("kitchen_knife"), knife.conceptIds());
         }
+    }
+
+    @Test
+    void batchOfPromptsIsMatchedAndRewrittenAsEachAlone() {
+        ConceptCatalog catalog = ConceptCatalog.loadDefault();
+        // Two encoders without cache, so the batch cannot reuse embeddings of the one-by-one run
+        try (MiniLmTextEncoder batchEncoder = MiniLmTextEncoder.builder().cacheCapacity(0).intraOpThreads(1).build();
+                MiniLmTextEncoder aloneEncoder = MiniLmTextEncoder.builder().cacheCapacity(0).intraOpThreads(1)
+                        .build()) {
+            // Given: term matches, a similarity match, an unmatched prompt and a repeated prompt
+            SafeCounterpartWriter batchWriter = new SafeCounterpartWriter(new ConceptMatcher(catalog, batchEncoder),
+                    batchEncoder);
+            SafeCounterpartWriter aloneWriter = new SafeCounterpartWriter(new ConceptMatcher(catalog, aloneEncoder),
+                    aloneEncoder);
+            List<String> prompts = List.of("a kitchen knife on a blue background", "a picture of a rifle",
+                    "a bowl of fruit on a kitchen table", "two pistols and an axe in a long red box at night",
+                    "a kitchen knife on a blue background");
+
+            // When the batch is written in one call and each prompt alone
+            List<SafeRewrite> batch = batchWriter.writeAll(prompts);
+
+            // Then each result equals the prompt's own, the similarities up to float rounding
+            assertEquals(List.of(RewriteStatus.REWRITTEN, RewriteStatus.NO_SPAN_TO_REPLACE, RewriteStatus.UNMATCHED,
+                    RewriteStatus.REWRITTEN, RewriteStatus.REWRITTEN), batch.stream().map(SafeRewrite::status)
+                    .toList());
+            for (int i = 0; i < prompts.size(); i++) {
+                SafeRewrite alone = aloneWriter.write(prompts.get(i));
+                assertEquals(alone.status(), batch.get(i).status(), prompts.get(i));
+                assertEquals(alone.safePrompt(), batch.get(i).safePrompt(), prompts.get(i));
+                assertEquals(alone.conceptIds(), batch.get(i).conceptIds(), prompts.get(i));
+                assertEquals(alone.embeddingSimilarity().orElse(-2), batch.get(i).embeddingSimilarity().orElse(-2),
+                        1e-5, prompts.get(i));
+            }
+            assertEquals("two flashlights and a hammer in a long red box at night", batch.get(3).safePrompt());
+            ConceptMatch rifleAlone = aloneWriter.matcher().match(prompts.get(1));
+            assertEquals(rifleAlone.semanticMatches().get(0).similarity(),
+                    batch.get(1).match().semanticMatches().get(0).similarity(), 1e-5);
+        }
+    }
+
+    @Test
+    void batchWithBlankPromptIsRejectedWithItsIndex() {
+        ConceptMatcher matcher = new ConceptMatcher(ConceptCatalog.loadDefault());
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> matcher.matchAll(List.of("a dagger", "   ")));
+
+        assertEquals("prompts[1]: prompt is blank (only whitespace); expected the text of a flagged prompt",
+                error.getMessage());
     }
 
     /** Cosine similarity of two unit vectors. */

@@ -227,6 +227,60 @@ class MiniLmTextEncoderTest {
     }
 
     @Test
+    void batchedSentenceEmbeddingsMatchOneByOneWithinRounding() {
+        // Given: two encoders without cache, texts of 3 to 60 tokens, one of them twice, and the empty text
+        List<String> texts = new ArrayList<>(List.of("a frog", LONG_PROMPT, "", "a kitchen knife on a wooden table",
+                "a frog"));
+        texts.add(String.join(" ", Collections.nCopies(20, "red apple and")));
+        try (MiniLmTextEncoder single = MiniLmTextEncoder.builder().cacheCapacity(0).build();
+                MiniLmTextEncoder batched = MiniLmTextEncoder.builder().cacheCapacity(0).build()) {
+
+            // When one embeds them one by one and the other in one call
+            List<float[]> embeddings = batched.sentenceEmbeddings(texts);
+
+            // Then each batched embedding, in input order, equals the text's embedding alone up to float rounding
+            assertEquals(texts.size(), embeddings.size());
+            for (int i = 0; i < texts.size(); i++) {
+                float[] alone = single.sentenceEmbedding(texts.get(i));
+                float[] inBatch = embeddings.get(i);
+                for (int d = 0; d < alone.length; d++) {
+                    assertEquals(alone[d], inBatch[d], 1e-5, "dimension " + d + " of \"" + texts.get(i) + "\"");
+                }
+            }
+            assertArrayEquals(embeddings.get(0), embeddings.get(4));
+        }
+    }
+
+    @Test
+    void batchedSentenceEmbeddingsFillAndReadTheCache() {
+        // Given: a fresh encoder with a cache
+        try (MiniLmTextEncoder cached = MiniLmTextEncoder.builder().build()) {
+            float[] known = cached.sentenceEmbedding("a blue car");
+            long missesBefore = cached.sentenceEmbeddingCacheStats().misses();
+
+            // When a batch holds the cached text and a new one, and the new one is then embedded alone
+            List<float[]> embeddings = cached.sentenceEmbeddings(List.of("a blue car", "a yellow star"));
+            float[] star = cached.sentenceEmbedding("a yellow star");
+
+            // Then the cached text came from the cache, and the batch cached the new text's embedding
+            assertArrayEquals(known, embeddings.get(0));
+            assertArrayEquals(embeddings.get(1), star);
+            assertEquals(missesBefore + 1, cached.sentenceEmbeddingCacheStats().misses());
+        }
+    }
+
+    @Test
+    void batchedSentenceEmbeddingsRejectNullText() {
+        List<String> texts = new ArrayList<>(List.of("a frog"));
+        texts.add(null);
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> encoder.sentenceEmbeddings(texts));
+
+        assertEquals("texts[1] must not be null; use \"\" for the unconditional context", error.getMessage());
+    }
+
+    @Test
     void sentenceEmbeddingIsCachedAsCopy() {
         // Given
         float[] first = encoder.sentenceEmbedding("a copy test");
