@@ -1,18 +1,13 @@
 package dev.pairstream.erasure.train;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.pairstream.erasure.emoji.CaptionGenerator;
 import dev.pairstream.erasure.emoji.CaptionSplit;
 import dev.pairstream.erasure.emoji.ConceptCatalog;
 import dev.pairstream.erasure.emoji.Role;
 import dev.pairstream.erasure.emoji.Scene;
 import dev.pairstream.erasure.emoji.SceneSampler;
-import dev.pairstream.erasure.fisher.FisherAccumulator;
-import dev.pairstream.erasure.fisher.FisherBatch;
 import dev.pairstream.erasure.fisher.FisherEstimate;
-import dev.pairstream.erasure.fisher.FisherEstimator;
-import dev.pairstream.erasure.fisher.FisherKey;
+import dev.pairstream.erasure.fisher.PairFisher;
 import dev.pairstream.erasure.fisher.PairHalf;
 import dev.pairstream.erasure.model.UNet2DConditionModel;
 import dev.pairstream.erasure.pairing.ConceptMatcher;
@@ -21,7 +16,6 @@ import dev.pairstream.erasure.pairing.SafeRewrite;
 import dev.pairstream.erasure.pipeline.SamplingOptions;
 import dev.pairstream.erasure.pipeline.TextToImagePipeline;
 import dev.pairstream.erasure.schedule.NoiseSchedule;
-import dev.pairstream.erasure.text.TextContextBatch;
 import dev.pairstream.erasure.text.TextEncoder;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,38 +137,15 @@ public final class EmojiPairs {
     public static Map<PairHalf, FisherEstimate> fisher(UNet2DConditionModel model, NoiseSchedule schedule,
             TextEncoder encoder, List<TrainingPair> pairs, List<String> modulePaths, String baseModelId, String label,
             long seed, int batchSize) {
-        FisherEstimator estimator = new FisherEstimator(model, schedule, modulePaths);
-        FisherAccumulator unsafe = estimator.newAccumulator(new FisherKey(baseModelId, label, PairHalf.UNSAFE));
-        FisherAccumulator safe = estimator.newAccumulator(new FisherKey(baseModelId, label, PairHalf.SAFE));
-        int side = model.config().sampleSize();
-        int channels = model.config().inChannels();
-        int pixels = channels * side * side;
-        try (NDManager scope = model.weights().manager().newSubManager()) {
-            for (int start = 0; start < pairs.size(); start += batchSize) {
-                List<TrainingPair> chunk = pairs.subList(start, Math.min(pairs.size(), start + batchSize));
-                for (PairHalf half : PairHalf.values()) {
-                    float[] pictures = new float[chunk.size() * pixels];
-                    List<String> prompts = new ArrayList<>(chunk.size());
-                    long[] ids = new long[chunk.size()];
-                    for (int i = 0; i < chunk.size(); i++) {
-                        TrainingPair pair = chunk.get(i);
-                        boolean unsafeHalf = half == PairHalf.UNSAFE;
-                        System.arraycopy(unsafeHalf ? pair.unsafePictureView() : pair.safePictureView(), 0, pictures,
-                                i * pixels, pixels);
-                        prompts.add(unsafeHalf ? pair.unsafePrompt() : pair.safePrompt());
-                        ids[i] = start + i;
-                    }
-                    try (NDManager batchScope = scope.newSubManager();
-                            TextContextBatch text = encoder.encodeContext(prompts, batchScope)) {
-                        FisherBatch batch = new FisherBatch(new Shape(chunk.size(), channels, side, side), pictures,
-                                text.context().getShape(), text.context().toFloatArray(),
-                                text.attentionMask().toFloatArray(), ids);
-                        estimator.accumulate(half == PairHalf.UNSAFE ? unsafe : safe, batch, seed);
-                    }
-                }
-            }
+        PairFisher estimator = new PairFisher(model, schedule, encoder, modulePaths, seed);
+        List<PairFisher.Sample> samples = new ArrayList<>(pairs.size());
+        for (int i = 0; i < pairs.size(); i++) {
+            TrainingPair pair = pairs.get(i);
+            samples.add(new PairFisher.Sample(i, pair.unsafePictureView(), pair.unsafePrompt(),
+                    pair.safePictureView(), pair.safePrompt()));
         }
+        Map<PairHalf, FisherEstimate> estimates = estimator.estimate(baseModelId, label, samples, batchSize);
         LOG.info("Estimated the Fisher of {} pairs on {} modules", pairs.size(), modulePaths.size());
-        return Map.of(PairHalf.UNSAFE, unsafe.toEstimate(), PairHalf.SAFE, safe.toEstimate());
+        return estimates;
     }
 }

@@ -1,0 +1,54 @@
+package dev.pairstream.fisher;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Settings of the fisher-service ({@code pair.fisher.*}); application.properties documents every key. */
+@ConfigMapping(prefix = "pair.fisher")
+public interface FisherServiceConfig {
+
+    /** Id of the base model whose pairs this service estimates; pairs of other models are dead-lettered. */
+    @WithDefault("emoji-world-base")
+    String baseModelId();
+
+    /** Model folder of that base model, as the base-model export writes it. */
+    @WithDefault("models/emoji-world-base")
+    Path modelFolder();
+
+    /** Root folder of the file-system artifact store: the pair pictures and the snapshot tensors. */
+    @WithDefault("data/artifacts")
+    Path artifactStore();
+
+    /** Linear modules to estimate, as diffusers paths; when absent, every cross-attention to_k and to_v. */
+    Optional<List<String>> targetModules();
+
+    /** Pending pairs of one task that start a Fisher computation, and pairs per backward pass. */
+    @WithDefault("16")
+    int batchPairs();
+
+    /** How often pending pairs are computed even when fewer than batch-pairs wait. */
+    @WithDefault("2s")
+    Duration flushInterval();
+
+    /** Newly counted pairs of a concept after which its snapshot is published. */
+    @WithDefault("64")
+    long snapshotEveryPairs();
+
+    /** Age after which a concept with newly counted pairs gets a snapshot anyway. */
+    @WithDefault("60s")
+    Duration snapshotInterval();
+
+    /** Estimation seed; with each pair's sample id it selects the timestep and the noise. */
+    @WithDefault("0")
+    long seed();
+
+    /** Returns the stream settings of this configuration. */
+    default FisherStreamSettings streamSettings() {
+        return new FisherStreamSettings(baseModelId(), batchPairs(), flushInterval(), snapshotEveryPairs(),
+                snapshotInterval(), seed());
+    }
+}

@@ -1,0 +1,46 @@
+package dev.pairstream.fisher;
+
+import dev.pairstream.contracts.artifact.FileSystemArtifactStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import org.apache.kafka.streams.Topology;
+import org.jboss.logging.Logger;
+
+/** Loads the base model and hands the Fisher topology to Quarkus' Kafka Streams extension, which runs it. */
+@ApplicationScoped
+public class FisherStreamsProducer {
+
+    private static final Logger LOG = Logger.getLogger(FisherStreamsProducer.class);
+
+    private FisherModel model;
+
+    @Produces
+    @ApplicationScoped
+    Topology topology(FisherServiceConfig config, MeterRegistry registry) {
+        try {
+            model = FisherModel.load(config.modelFolder(), config.targetModules(), config.seed());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Failed to load the base model from " + config.modelFolder()
+                    .toAbsolutePath() + " (pair.fisher.model-folder)", e);
+        }
+        FisherStreamSettings settings = config.streamSettings();
+        LOG.infof("Fisher stream ready: base model %s, %d target modules, %d pairs a batch, snapshot every %d pairs"
+                + " or %s, artifacts in %s", settings.baseModelId(), model.fisher().modules().size(),
+                settings.batchPairs(), settings.snapshotEveryPairs(), settings.snapshotInterval(),
+                config.artifactStore().toAbsolutePath());
+        return FisherTopology.build(settings, model.fisher(), new FileSystemArtifactStore(config.artifactStore()),
+                model.pictureSide(), new FisherMetrics(registry), Clock.systemUTC());
+    }
+
+    @PreDestroy
+    void close() {
+        if (model != null) {
+            model.close();
+        }
+    }
+}
