@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -19,8 +20,9 @@ public class FisherStreamsProducer {
 
     private FisherModel model;
 
+    // Singleton, not ApplicationScoped: Kafka Streams reads the topology's fields, which a client proxy leaves empty.
     @Produces
-    @ApplicationScoped
+    @Singleton
     Topology topology(FisherServiceConfig config, MeterRegistry registry) {
         try {
             model = FisherModel.load(config.modelFolder(), config.targetModules(), config.seed());

@@ -5,11 +5,14 @@ import dev.pairstream.contracts.event.DeadLetter;
 import dev.pairstream.contracts.event.FisherSnapshot;
 import dev.pairstream.contracts.topic.Topics;
 import dev.pairstream.erasure.fisher.PairFisher;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -82,6 +85,23 @@ public final class FisherTopology {
                 .to(Topics.FISHER.name(), Produced.<String, FisherSnapshot>with(Topics.FISHER.keySerde(),
                         Topics.FISHER.valueSerde()).withName("fisher-snapshots"));
         return builder.build();
+    }
+
+    /**
+     * Returns the Kafka Streams settings that the service's application.properties sets, for running the topology
+     * outside Quarkus (tests and {@code ./pair bench fisher-stream}): exactly once, one stream thread, and internal
+     * topics with the broker's default replication.
+     */
+    public static Properties streamsProperties(String applicationId, String bootstrapServers, Path stateDirectory) {
+        Properties properties = new Properties();
+        properties.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDirectory.toString());
+        properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        properties.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        properties.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        properties.put(StreamsConfig.consumerPrefix("max.poll.interval.ms"), 300_000);
+        return properties;
     }
 
     private static void toDeadLetters(KStream<String, Routed> rejected, String name) {
