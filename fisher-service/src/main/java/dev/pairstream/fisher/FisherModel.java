@@ -48,6 +48,11 @@ public final class FisherModel implements AutoCloseable {
         return fisher;
     }
 
+    /** Returns the text-to-image model, for rendering pairs in benchmarks. */
+    public TextToImagePipeline pipeline() {
+        return pipeline;
+    }
+
     /** Returns the side of the model's square pictures, in pixels. */
     public int pictureSide() {
         return pipeline.pictureSize();

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             BenchCoreCommand.class,
             BenchFisherCommand.class,
+            BenchFisherStreamCommand.class,
             BenchPairsCommand.class
         })
 final class BenchCommand implements Runnable {
