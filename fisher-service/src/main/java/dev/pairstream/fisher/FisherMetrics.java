@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The meters of the Fisher stream. Counts are recorded when a task processes a record; under exactly-once a task
+ * The meters of the Fisher stream. Counts are recorded when a task processes a record. Under exactly-once a task
  * that fails before its commit processes the record again, so after a failure the counters may run ahead of the
  * committed aggregate by the records of the aborted transaction.
  */

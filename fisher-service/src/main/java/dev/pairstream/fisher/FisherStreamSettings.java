@@ -7,12 +7,12 @@ import java.util.Objects;
  * What the Fisher stream needs besides its model and artifact store, as plain values, so that the Quarkus service,
  * the tests and {@code ./pair bench fisher-stream} build the same topology.
  *
- * @param baseModelId        the base model whose pairs the stream estimates; pairs of other models are dead-lettered
+ * @param baseModelId        the base model whose pairs the stream estimates (pairs of other models are dead-lettered)
  * @param batchPairs         pending pairs of one task that start a Fisher computation, and pairs per backward pass
  * @param flushInterval      how often pending pairs are computed even when fewer than {@code batchPairs} wait
  * @param snapshotEveryPairs newly counted pairs of a concept after which its snapshot is published
  * @param snapshotInterval   age after which a concept with newly counted pairs gets a snapshot anyway
- * @param seed               the estimation seed; with each pair's sample id it selects the timestep and the noise
+ * @param seed               the estimation seed, which with each pair's sample id selects the timestep and the noise
  */
 public record FisherStreamSettings(String baseModelId, int batchPairs, Duration flushInterval,
         long snapshotEveryPairs, Duration snapshotInterval, long seed) {

@@ -46,7 +46,7 @@ public final class FisherTopology {
     /**
      * Builds the topology.
      *
-     * @param fisher  the estimator; shared by all tasks of this instance, one estimation at a time
+     * @param fisher  the estimator, shared by all tasks of this instance, one estimation at a time
      * @param store   the artifact store that holds the pictures and receives the snapshots' tensors
      * @param metrics the meters to record into
      */

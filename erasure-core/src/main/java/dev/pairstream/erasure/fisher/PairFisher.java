@@ -27,7 +27,7 @@ import java.util.Set;
  * pairs in other chunks, in another order or on other workers and merging the results gives the same sums up to
  * float rounding. The fisher-service and {@code ./pair erase} both estimate through this class.
  *
- * <p>Not thread-safe; see {@link FisherEstimator} for the one-estimation-per-JVM limit.
+ * <p>Not thread-safe. {@link FisherEstimator} explains why one estimation runs at a time per JVM.
  */
 public final class PairFisher {
 
@@ -39,7 +39,7 @@ public final class PairFisher {
     /**
      * One pair as the estimate needs it.
      *
-     * @param sampleId      the pair's sample id, distinct within one call; {@link #sampleId(String)} derives it from a
+     * @param sampleId      the pair's sample id, distinct within one call, which {@link #sampleId(String)} derives from a
      *                      pair id
      * @param unsafePicture the unsafe picture, {@code [C, H, W]} row-major in [-1, 1]
      * @param unsafePrompt  the unsafe prompt
@@ -61,7 +61,7 @@ public final class PairFisher {
     /**
      * Creates the estimator of the given Linear layers.
      *
-     * @param seed the estimation seed; with each sample id it selects the sample's timestep and noise
+     * @param seed the estimation seed, which with each sample id selects the sample's timestep and noise
      * @throws IllegalArgumentException as {@link FisherEstimator#FisherEstimator(UNet2DConditionModel, NoiseSchedule,
      *                                  List)} does
      */
@@ -109,7 +109,7 @@ public final class PairFisher {
      * @param baseModelId the base model, for the estimates' keys
      * @param conceptId   the concept or label, for the estimates' keys
      * @param batchSize   pairs per backward pass, at least 1
-     * @return the estimate of each half over all samples; each half counts one sample per pair
+     * @return the estimate of each half over all samples, one sample per pair in each half
      * @throws IllegalArgumentException when there are no samples, two share an id, a picture does not have the
      *                                  model's {@code [C, H, W]} size or a value outside [-1, 1]
      * @throws IllegalStateException    when the loss or a gradient is not finite

@@ -141,7 +141,7 @@ public final class ConceptMatcher {
      *
      * @return one match per prompt, in order
      * @throws IllegalArgumentException when the list is null, or a prompt is null, blank or longer than
-     *                                  {@link #MAX_PROMPT_LENGTH}; the message names the prompt's index
+     *                                  {@link #MAX_PROMPT_LENGTH}, with the prompt's index in the message
      */
     public List<ConceptMatch> matchAll(List<String> prompts) {
         if (prompts == null) {

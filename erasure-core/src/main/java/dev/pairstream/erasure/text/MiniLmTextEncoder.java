@@ -191,8 +191,9 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
      * ONNX Runtime call per group of texts of similar token count instead of one per text. The texts missing from
      * the cache are sorted by token count and grouped, at most {@value #SENTENCE_BATCH_SEQUENCES} texts and
      * {@value #SENTENCE_BATCH_TOKENS} padded tokens a group, so padding stays small. A padded text's embedding
-     * differs from its embedding alone by float rounding only (about 1e-6 in cosine similarity); which of the two a
-     * text gets depends on whether it was first embedded alone or in a batch, since both share the cache.
+     * differs from its embedding alone by float rounding only (the tests bound each value's difference by 1e-5).
+     * Which of the two a text gets depends on whether it was first embedded alone or in a batch, since both share the
+     * cache.
      *
      * @return one new 384-element array per text, in order, that the caller may modify
      * @throws IllegalArgumentException when the list or one of its texts is null

@@ -140,7 +140,7 @@ final class OnnxHiddenStateModel implements AutoCloseable {
      * and returns each sequence's hidden states without its padding, {@code [tokens_i, hiddenSize]} row-major.
      *
      * <p>The mask keeps the padding out of every real token's attention, so each result equals the one
-     * {@link #hiddenStates} gives for the sequence alone up to float rounding (about 1e-6), not bit for bit.
+     * {@link #hiddenStates} gives for the sequence alone up to float rounding, not bit for bit.
      *
      * @throws TextEncoderException when ONNX Runtime fails or returns an unexpected shape
      */
