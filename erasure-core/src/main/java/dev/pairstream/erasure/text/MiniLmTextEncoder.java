@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <p>The empty prompt gives the unconditional context, the model's output for {@code [CLS][SEP]}.
  *
  * <p>Each context encoding runs alone, without padding, so its hidden states are the same floats whether it was
- * encoded alone, in a batch, or came from the cache. Sentence embeddings of several texts run padded, several texts a
+ * encoded alone, in a batch, or came from the cache. Sentence embeddings of texts of the same token count may share a
  * call (see {@link #sentenceEmbeddings(List)}). Encodings are cached in a bounded LRU map keyed by prompt and max
  * token count. All methods are safe for concurrent use. {@link #close()} waits for running encodes to finish.
  */
@@ -52,9 +52,6 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
 
     /** Most texts that {@link #sentenceEmbeddings(List)} runs in one ONNX Runtime call. */
     public static final int SENTENCE_BATCH_SEQUENCES = 32;
-
-    /** Most padded tokens, texts times the longest text's tokens, of one call of {@link #sentenceEmbeddings(List)}. */
-    public static final int SENTENCE_BATCH_TOKENS = 2048;
 
     /** Default entries per cache. A context entry takes at most {@code maxTokens * 1.5} KiB of floats. */
     public static final int DEFAULT_CACHE_CAPACITY = 1024;
@@ -187,13 +184,12 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     }
 
     /**
-     * Computes the sentence embeddings of several texts, each as {@link #sentenceEmbedding(String)} would, with one
-     * ONNX Runtime call per group of texts of similar token count instead of one per text. The texts missing from
-     * the cache are sorted by token count and grouped, at most {@value #SENTENCE_BATCH_SEQUENCES} texts and
-     * {@value #SENTENCE_BATCH_TOKENS} padded tokens a group, so padding stays small. A padded text's embedding
-     * differs from its embedding alone by float rounding only (the tests bound each value's difference by 1e-5).
-     * Which of the two a text gets depends on whether it was first embedded alone or in a batch, since both share the
-     * cache.
+     * Computes the sentence embeddings of several texts, each as {@link #sentenceEmbedding(String)} would. The texts
+     * missing from the cache that have the same token count run together, up to {@value #SENTENCE_BATCH_SEQUENCES}
+     * a call, and the others one by one. Texts of different lengths are not padded into one call: on 2 CPU cores that
+     * made 600 I2P prompts in groups of 32 take 11.5 s against 6.4 s one by one, because the padding costs more than
+     * the shared call saves (docs/benchmarks.md). A text in a group gets its embedding alone up to float rounding
+     * (the tests bound each value's difference by 1e-5).
      *
      * @return one new 384-element array per text, in order, that the caller may modify
      * @throws IllegalArgumentException when the list or one of its texts is null
@@ -240,19 +236,19 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
         tokenized.sort(Comparator.comparingInt(item -> item.tokenIds().length));
         int from = 0;
         while (from < tokenized.size()) {
+            int length = tokenized.get(from).tokenIds().length;
             int to = from + 1;
-            // Sorted by length, so the last text of a group sets its padded width.
             while (to < tokenized.size() && to - from < SENTENCE_BATCH_SEQUENCES
-                    && (long) (to - from + 1) * tokenized.get(to).tokenIds().length <= SENTENCE_BATCH_TOKENS) {
+                    && tokenized.get(to).tokenIds().length == length) {
                 to++;
             }
             List<Tokenized> group = tokenized.subList(from, to);
-            float[][] hidden = model.paddedHiddenStates(group.stream().map(Tokenized::tokenIds).toList());
+            float[][] hidden = group.size() == 1
+                    ? new float[][] {model.hiddenStates(group.get(0).tokenIds(), ones(length))}
+                    : model.paddedHiddenStates(group.stream().map(Tokenized::tokenIds).toList());
             for (int i = 0; i < group.size(); i++) {
                 long[] tokenIds = group.get(i).tokenIds();
-                long[] attentionMask = new long[tokenIds.length];
-                Arrays.fill(attentionMask, 1L);
-                float[] embedding = normalized(new TextEncoding(group.get(i).text(), tokenIds, attentionMask,
+                float[] embedding = normalized(new TextEncoding(group.get(i).text(), tokenIds, ones(length),
                         hidden[i], HIDDEN_SIZE).meanPooled());
                 embeddingCache.put(group.get(i).text(), embedding);
                 found.put(group.get(i).text(), embedding);
@@ -340,6 +336,12 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
         Arrays.fill(attentionMask, 1L);
         float[] hiddenStates = model.hiddenStates(tokenIds, attentionMask);
         return new TextEncoding(prompt, tokenIds, attentionMask, hiddenStates, HIDDEN_SIZE);
+    }
+
+    private static long[] ones(int length) {
+        long[] mask = new long[length];
+        Arrays.fill(mask, 1L);
+        return mask;
     }
 
     private static float[] normalized(float[] vector) {
