@@ -128,6 +128,7 @@ final class BenchFisherStreamCommand implements Callable<Integer> {
             figures.put("inProcessSeconds", result.inProcessSeconds());
             figures.put("inProcessPairsPerSecond", result.inProcessPairsPerSecond());
             figures.put("ratio", result.ratio());
+            figures.put("streamGradientSecondsWithWarmUp", result.gradientSeconds());
             out.println(new ObjectMapper().writeValueAsString(figures));
         } else {
             out.printf(Locale.ROOT, "%d pairs of %d concepts, %d pairs a batch, flush interval %s%n", result.pairs(),
@@ -137,6 +138,8 @@ final class BenchFisherStreamCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "in process          %8.2f s  %8.2f pairs/s%n", result.inProcessSeconds(),
                     result.inProcessPairsPerSecond());
             out.printf(Locale.ROOT, "broker / in process %8.2f%n", result.ratio());
+            out.printf(Locale.ROOT, "stream time in the Fisher computation, warm-up included %8.2f s%n",
+                    result.gradientSeconds());
             out.printf(Locale.ROOT, "work folder         %s%n", work);
         }
         out.flush();

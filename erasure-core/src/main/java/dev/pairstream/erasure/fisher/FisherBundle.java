@@ -55,30 +55,26 @@ public final class FisherBundle {
             throw new IllegalArgumentException("The two halves of a Fisher bundle must share base model, concept and"
                     + " module shapes, got " + unsafe + " and " + safe);
         }
-        Path folder = Files.createTempDirectory("fisher-bundle");
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-                for (FisherEstimate estimate : new FisherEstimate[] {unsafe, safe}) {
-                    Path file = folder.resolve(entryName(estimate.key().half()));
-                    estimate.save(file);
-                    byte[] content = Files.readAllBytes(file);
-                    ZipEntry entry = new ZipEntry(file.getFileName().toString());
-                    entry.setMethod(ZipEntry.STORED);
-                    entry.setTime(ENTRY_TIME);
-                    entry.setSize(content.length);
-                    CRC32 crc = new CRC32();
-                    crc.update(content);
-                    entry.setCrc(crc.getValue());
-                    zip.putNextEntry(entry);
-                    zip.write(content);
-                    zip.closeEntry();
-                }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (FisherEstimate estimate : new FisherEstimate[] {unsafe, safe}) {
+                // Written in memory first: a stored ZIP entry needs its size and CRC before its bytes.
+                ByteArrayOutputStream file = new ByteArrayOutputStream();
+                FisherFile.write(file, estimate);
+                byte[] content = file.toByteArray();
+                ZipEntry entry = new ZipEntry(entryName(estimate.key().half()));
+                entry.setMethod(ZipEntry.STORED);
+                entry.setTime(ENTRY_TIME);
+                entry.setSize(content.length);
+                CRC32 crc = new CRC32();
+                crc.update(content);
+                entry.setCrc(crc.getValue());
+                zip.putNextEntry(entry);
+                zip.write(content);
+                zip.closeEntry();
             }
-            return bytes.toByteArray();
-        } finally {
-            deleteFolder(folder);
         }
+        return bytes.toByteArray();
     }
 
     /**

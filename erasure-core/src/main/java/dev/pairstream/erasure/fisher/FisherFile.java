@@ -11,10 +11,13 @@ import dev.pairstream.erasure.model.CheckpointException;
 import dev.pairstream.erasure.model.SafetensorsFile;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,20 +75,29 @@ final class FisherFile {
         try {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE)) {
-                ByteBuffer prefix = ByteBuffer.allocate(LENGTH_PREFIX_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                prefix.putLong(0, header.length);
-                writeFully(channel, prefix);
-                writeFully(channel, ByteBuffer.wrap(header));
-                ByteBuffer chunk = ByteBuffer.allocate(WRITE_CHUNK_DOUBLES * Double.BYTES)
-                        .order(ByteOrder.LITTLE_ENDIAN);
-                for (String module : estimate.modules()) {
-                    writeDoubles(channel, chunk, estimate.sumView(module));
-                }
+                write(channel, header, estimate);
                 channel.force(true);
             }
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temporary);
+        }
+    }
+
+    /** Writes the estimate's bytes, as {@link #write(Path, FisherEstimate)} stores them, into a stream. */
+    static void write(OutputStream out, FisherEstimate estimate) throws IOException {
+        write(Channels.newChannel(out), headerBytes(estimate), estimate);
+    }
+
+    private static void write(WritableByteChannel channel, byte[] header, FisherEstimate estimate)
+            throws IOException {
+        ByteBuffer prefix = ByteBuffer.allocate(LENGTH_PREFIX_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        prefix.putLong(0, header.length);
+        writeFully(channel, prefix);
+        writeFully(channel, ByteBuffer.wrap(header));
+        ByteBuffer chunk = ByteBuffer.allocate(WRITE_CHUNK_DOUBLES * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (String module : estimate.modules()) {
+            writeDoubles(channel, chunk, estimate.sumView(module));
         }
     }
 
@@ -289,7 +301,7 @@ final class FisherFile {
         return sums;
     }
 
-    private static void writeDoubles(FileChannel channel, ByteBuffer chunk, double[] values) throws IOException {
+    private static void writeDoubles(WritableByteChannel channel, ByteBuffer chunk, double[] values) throws IOException {
         int index = 0;
         while (index < values.length) {
             chunk.clear();
@@ -301,7 +313,7 @@ final class FisherFile {
         }
     }
 
-    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
+    private static void writeFully(WritableByteChannel channel, ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
             channel.write(buffer);
         }
