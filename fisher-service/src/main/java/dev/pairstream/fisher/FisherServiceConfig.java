@@ -46,6 +46,10 @@ public interface FisherServiceConfig {
     @WithDefault("0")
     long seed();
 
+    /** Wait before a failed stream thread is replaced, for example while the artifact store is unreachable. */
+    @WithDefault("5s")
+    Duration retryInterval();
+
     /** Returns the stream settings of this configuration. */
     default FisherStreamSettings streamSettings() {
         return new FisherStreamSettings(baseModelId(), batchPairs(), flushInterval(), snapshotEveryPairs(),

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.jboss.logging.Logger;
 
 /** Loads the base model and hands the Fisher topology to Quarkus' Kafka Streams extension, which runs it. */
@@ -37,6 +38,26 @@ public class FisherStreamsProducer {
                 config.artifactStore().toAbsolutePath());
         return FisherTopology.build(settings, model.fisher(), new FileSystemArtifactStore(config.artifactStore()),
                 model.pictureSide(), new FisherMetrics(registry), Clock.systemUTC());
+    }
+
+    /**
+     * Replaces a stream thread that failed, such as on an unreachable artifact store, after the retry interval. Its
+     * transaction was aborted, so its tasks resume from their last commit and no pair is lost or counted twice. The
+     * Kafka Streams extension installs this bean before it starts the application.
+     */
+    @Produces
+    @Singleton
+    StreamsUncaughtExceptionHandler uncaughtExceptionHandler(FisherServiceConfig config) {
+        return error -> {
+            LOG.errorf(error, "A Fisher stream thread failed; replacing it in %s, and its tasks resume from their last"
+                    + " commit", config.retryInterval());
+            try {
+                Thread.sleep(config.retryInterval().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        };
     }
 
     @PreDestroy

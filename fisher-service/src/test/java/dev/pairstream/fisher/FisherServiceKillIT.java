@@ -55,7 +55,7 @@ class FisherServiceKillIT {
     Path folder;
 
     @Test
-    void killedMidStreamThenRestartedCountsEveryPairOnce() throws Exception {
+    void restartAfterKillCountsEachPairOnce() throws Exception {
         Path app = Path.of("target", "quarkus-app", "quarkus-run.jar");
         assertTrue(Files.isRegularFile(app), "missing " + app.toAbsolutePath() + "; run mvn verify, which packages"
                 + " the service before the integration tests");

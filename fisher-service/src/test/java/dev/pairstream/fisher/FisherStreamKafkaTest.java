@@ -77,7 +77,7 @@ class FisherStreamKafkaTest {
     }
 
     @Test
-    void crashMidStreamThenRestartCountsEveryPairOnce(KafkaLocalBroker broker) throws Exception {
+    void restartAfterCrashCountsEachPairOnce(KafkaLocalBroker broker) throws Exception {
         // Given twelve pairs on the pairs topic, and an artifact store that fails like an unreachable server at its
         // 30th read, after the first batches were estimated
         FileSystemArtifactStore files = new FileSystemArtifactStore(folder.resolve("artifacts"));

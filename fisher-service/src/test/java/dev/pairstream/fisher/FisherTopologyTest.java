@@ -101,7 +101,7 @@ class FisherTopologyTest {
     }
 
     @Test
-    void corruptPictureIsDeadLetteredAndLeavesTheAggregateAsWithoutIt() throws IOException {
+    void corruptPictureLeavesAggregateUnchanged() throws IOException {
         // Given five good pairs and one whose safe picture was overwritten in the store
         List<ErasurePair> good = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -163,7 +163,7 @@ class FisherTopologyTest {
     }
 
     @Test
-    void repeatedPairIsCountedOnceAndTwoConceptPairCountsForBoth() throws IOException {
+    void pairsCountOncePerConcept() throws IOException {
         ErasurePair pistol = TestPairs.pistolPair(store, 1);
         ErasurePair both = TestPairs.pair(store, 2, List.of("axe", "pistol"), "a pistol and an axe",
                 "a flashlight and a hammer");

@@ -156,7 +156,7 @@ class PairGeneratorTest {
     }
 
     @Test
-    void promptTheRewriterRejectsDeadLettersOnlyItsOwnRecord() {
+    void rejectedPromptDeadLettersOnlyItsRecord() {
         // Given a rewriter that rejects prompts with a marker word, as the matcher rejects prompts over its limits
         MinimalEditRewriter real = new MinimalEditRewriter(new SafeCounterpartWriter(
                 new ConceptMatcher(ConceptCatalog.loadDefault(), encoder), encoder));

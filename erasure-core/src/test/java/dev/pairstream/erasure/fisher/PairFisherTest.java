@@ -37,7 +37,7 @@ class PairFisherTest {
     }
 
     @Test
-    void estimateDoesNotDependOnGroupingOrOrder() {
+    void estimateIgnoresGroupingAndOrder() {
         // Given six pairs
         List<PairFisher.Sample> samples = samples(6);
 
@@ -84,7 +84,7 @@ class PairFisherTest {
     }
 
     @Test
-    void sampleIdIsStableAndDiffersBetweenPairs() {
+    void sampleIdIsStablePerPair() {
         assertEquals(PairFisher.sampleId("pair-1"), PairFisher.sampleId("pair-1"));
         assertNotEquals(PairFisher.sampleId("pair-1"), PairFisher.sampleId("pair-2"));
         // The first 8 bytes of SHA-256("pair-1") as a big-endian signed long
@@ -92,7 +92,7 @@ class PairFisherTest {
     }
 
     @Test
-    void bundleRoundTripsBothHalvesWithStableBytes() throws IOException {
+    void bundleRoundTripKeepsBytesStable() throws IOException {
         Map<PairHalf, FisherEstimate> estimates = fisher.estimate("base", "axe", samples(2), 2);
 
         byte[] bundle = FisherBundle.write(estimates.get(PairHalf.UNSAFE), estimates.get(PairHalf.SAFE));

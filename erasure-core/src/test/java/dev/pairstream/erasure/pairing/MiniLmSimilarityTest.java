@@ -53,7 +53,7 @@ class MiniLmSimilarityTest {
     }
 
     @Test
-    void batchOfPromptsIsMatchedAndRewrittenAsEachAlone() {
+    void batchRewritesEqualSingleRewrites() {
         ConceptCatalog catalog = ConceptCatalog.loadDefault();
         // Two encoders without cache, so the batch cannot reuse embeddings of the one-by-one run
         try (MiniLmTextEncoder batchEncoder = MiniLmTextEncoder.builder().cacheCapacity(0).intraOpThreads(1).build();
@@ -91,7 +91,7 @@ class MiniLmSimilarityTest {
     }
 
     @Test
-    void batchWithBlankPromptIsRejectedWithItsIndex() {
+    void blankPromptInBatchIsRejected() {
         ConceptMatcher matcher = new ConceptMatcher(ConceptCatalog.loadDefault());
 
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,

@@ -227,7 +227,7 @@ class MiniLmTextEncoderTest {
     }
 
     @Test
-    void batchedSentenceEmbeddingsMatchOneByOneWithinRounding() {
+    void batchedEmbeddingsMatchSingleOnes() {
         // Given: two encoders without cache, texts of 3 to 60 tokens, one of them twice, and the empty text
         List<String> texts = new ArrayList<>(List.of("a frog", LONG_PROMPT, "", "a kitchen knife on a wooden table",
                 "a frog"));
@@ -252,7 +252,7 @@ class MiniLmTextEncoderTest {
     }
 
     @Test
-    void batchedSentenceEmbeddingsFillAndReadTheCache() {
+    void batchedEmbeddingsShareTheCache() {
         // Given: a fresh encoder with a cache
         try (MiniLmTextEncoder cached = MiniLmTextEncoder.builder().build()) {
             float[] known = cached.sentenceEmbedding("a blue car");
@@ -270,7 +270,7 @@ class MiniLmTextEncoderTest {
     }
 
     @Test
-    void batchedSentenceEmbeddingsRejectNullText() {
+    void batchedEmbeddingsRejectNullText() {
         List<String> texts = new ArrayList<>(List.of("a frog"));
         texts.add(null);
 
