@@ -88,6 +88,11 @@ public final class PairGenerator {
                         PairIds.pairId(flagged.baseModelId(), catalogVersion, flagged.promptId())));
             } catch (PromptRejectedException e) {
                 outcomes[i] = deadLetter(record, flagged, e);
+            } catch (IllegalArgumentException e) {
+                // A rule that the reader does not check, such as a character the pair id rejects. Rejecting the
+                // record keeps one bad record from stopping the loop.
+                outcomes[i] = deadLetter(record, flagged, new PromptRejectedException(RejectionReason.INVALID_RECORD,
+                        e.getMessage(), List.of(), e));
             }
         }
         List<Checked> fresh = new ArrayList<>();
