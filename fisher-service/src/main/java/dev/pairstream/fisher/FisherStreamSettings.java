@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * What the Fisher stream needs besides its model and artifact store, as plain values, so that the Quarkus service,
+ * Settings of the Fisher stream besides its model and artifact store, as plain values, so that the Quarkus service,
  * the tests and {@code ./pair bench fisher-stream} build the same topology.
  *
  * @param baseModelId        the base model whose pairs the stream estimates (pairs of other models are dead-lettered)

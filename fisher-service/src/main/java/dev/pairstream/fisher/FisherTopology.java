@@ -47,7 +47,7 @@ public final class FisherTopology {
      * Builds the topology.
      *
      * @param fisher  the estimator, shared by all tasks of this instance, one estimation at a time
-     * @param store   the artifact store that holds the pictures and receives the snapshots' tensors
+     * @param store   the artifact store that contains the pictures and receives the snapshots' tensors
      * @param metrics the meters to record into
      */
     public static Topology build(FisherStreamSettings settings, PairFisher fisher, ArtifactStore store,

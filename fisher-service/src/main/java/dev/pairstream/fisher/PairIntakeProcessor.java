@@ -5,6 +5,7 @@ import dev.pairstream.contracts.event.Envelope;
 import dev.pairstream.contracts.event.ErasurePair;
 import dev.pairstream.contracts.event.EventKeys;
 import dev.pairstream.contracts.topic.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -90,7 +91,7 @@ final class PairIntakeProcessor implements Processor<String, byte[], String, Rou
             long offset, String key, byte[] value, ErasurePair pair, PairRejectedException error) {
         String coordinates = DeadLetter.coordinates(topic, partition, offset);
         DeadLetter captured = DeadLetter.fromFailedRecord(FisherTopics.SERVICE_NAME, settings.baseModelId(), topic,
-                partition, offset, key == null ? null : key.getBytes(java.nio.charset.StandardCharsets.UTF_8), value,
+                partition, offset, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value,
                 error, clock.instant());
         Envelope envelope = new Envelope("fisher-dead-letter-" + coordinates, pair != null ? pair.recordId()
                 : coordinates, pair != null ? pair.baseModelId() : settings.baseModelId(),

@@ -20,7 +20,7 @@ import javax.imageio.ImageIO;
  * <p>A missing picture, one whose bytes fail the digest, or one that is no PNG of the model's size rejects the pair.
  * Any other read failure, such as an unreachable store, is not the pair's fault: it is thrown as an
  * {@link UncheckedIOException}, so that the stream task fails, its transaction is aborted and the pair is read again
- * once the store answers.
+ * once the store is reachable.
  */
 final class PairPictures {
 

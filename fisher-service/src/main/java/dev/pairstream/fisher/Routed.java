@@ -3,7 +3,7 @@ package dev.pairstream.fisher;
 import dev.pairstream.contracts.event.DeadLetter;
 import dev.pairstream.contracts.event.FisherSnapshot;
 
-/** What a processor of the Fisher stream emits: a pair for a concept, a dead letter or a snapshot. */
+/** Output of a processor of the Fisher stream: a pair for a concept, a dead letter or a snapshot. */
 sealed interface Routed {
 
     /** A checked pair on its way to its concept's aggregate. */

@@ -40,9 +40,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the packaged service (target/quarkus-app) as its own process against an in-JVM broker, kills it with SIGKILL
- * while it works through a backlog of pairs, restarts it with an empty state folder, and checks that the final
- * snapshot counts every pair once and equals the uninterrupted estimate.
+ * Runs the packaged service (target/quarkus-app) as its own process against an in-JVM broker and kills it with SIGKILL
+ * while it works through a backlog of pairs. It then restarts the service with an empty state folder and checks that
+ * the final snapshot counts every pair once and equals the uninterrupted estimate.
  */
 class FisherServiceKillIT {
 

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -142,7 +143,7 @@ class FisherStreamKafkaTest {
     private static KafkaStreams start(KafkaLocalBroker broker, ArtifactStore store, Path state) {
         Properties properties = FisherTopology.streamsProperties("fisher-kafka-test", broker.bootstrapServers(),
                 state);
-        // A member that died without leaving the group holds its partitions until this timeout.
+        // A member that died without leaving the group keeps its partitions until this timeout.
         properties.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
         properties.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1_000);
         KafkaStreams streams = new KafkaStreams(FisherTopology.build(SETTINGS, model.fisher(), store,
@@ -175,7 +176,7 @@ class FisherStreamKafkaTest {
         }
     }
 
-    private static void waitUntil(java.util.function.BooleanSupplier condition, Duration timeout)
+    private static void waitUntil(BooleanSupplier condition, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {

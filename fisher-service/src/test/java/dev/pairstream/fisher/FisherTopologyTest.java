@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -176,7 +177,7 @@ class FisherTopologyTest {
             assertThat(driver.snapshots.isEmpty()).isTrue();
             driver.driver.advanceWallClockTime(Duration.ofMinutes(1));
 
-            Map<String, FisherSnapshot> byConcept = new java.util.TreeMap<>();
+            Map<String, FisherSnapshot> byConcept = new TreeMap<>();
             driver.snapshots.readValuesToList().forEach(s -> byConcept.put(s.conceptIds().get(0), s));
             assertEquals(List.of("axe", "pistol"), List.copyOf(byConcept.keySet()));
             assertEquals(1, byConcept.get("axe").pairCount());

@@ -63,7 +63,7 @@ final class TestPairs {
                 }
             }
         }
-        // Round through 8 bits, as the PNG does, so the direct estimate sees the stored values.
+        // Round through 8 bits, as the PNG does, so the direct estimate uses the stored values.
         for (int i = 0; i < chw.length; i++) {
             chw[i] = PictureCodec.toValue(PictureCodec.toChannel(chw[i]));
         }

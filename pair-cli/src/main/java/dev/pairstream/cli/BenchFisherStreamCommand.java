@@ -1,8 +1,6 @@
 package dev.pairstream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pairstream.contracts.topic.TopicProvisioner;
-import dev.pairstream.contracts.topic.Topics;
 import dev.pairstream.erasure.emoji.ConceptCatalog;
 import dev.pairstream.erasure.pipeline.SamplingOptions;
 import dev.pairstream.erasure.train.EmojiPairs;
@@ -22,8 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,8 +33,6 @@ import picocli.CommandLine.Spec;
                 + " Kafka Streams topology on a local broker (127.0.0.1, temporary data), and time it against"
                 + " erasure-core's Fisher estimate of the same pairs in process.")
 final class BenchFisherStreamCommand implements Callable<Integer> {
-
-    private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(60);
 
     @Option(names = "--model", defaultValue = "models/emoji-world-base",
             description = "Base model folder (default: ${DEFAULT-VALUE}).")
@@ -107,11 +101,7 @@ final class BenchFisherStreamCommand implements Callable<Integer> {
             List<TrainingPair> warmUp = pairs.stream().filter(p -> p.conceptId().equals(warmUpConcept)).toList();
             List<TrainingPair> measured = pairs.stream().filter(p -> !p.conceptId().equals(warmUpConcept))
                     .toList();
-            try (KafkaLocalBroker broker = KafkaLocalBroker.builder().port(0).build().start()) {
-                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        broker.bootstrapServers()))) {
-                    TopicProvisioner.ensureTopics(admin, Topics.all(), (short) 1, TOPIC_TIMEOUT);
-                }
+            try (KafkaLocalBroker broker = BenchBroker.start()) {
                 result = FisherStreamBenchmark.run(model, warmUp, measured, settings, broker.bootstrapServers(),
                         work, timeout);
             }

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.pairstream.contracts.event.Envelope;
 import dev.pairstream.contracts.event.FlaggedPrompt;
-import dev.pairstream.contracts.topic.TopicProvisioner;
-import dev.pairstream.contracts.topic.Topics;
 import dev.pairstream.erasure.emoji.ConceptCatalog;
 import dev.pairstream.erasure.pairing.I2pPrompt;
 import dev.pairstream.erasure.pairing.I2pPrompts;
@@ -25,8 +23,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,8 +40,6 @@ import picocli.CommandLine.Spec;
 final class BenchPairsCommand implements Callable<Integer> {
 
     private static final Instant FLAGGED_AT = Instant.parse("2026-12-01T00:00:00Z");
-    private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(60);
-
     @Option(names = "--csv", defaultValue = "datasets/i2p/i2p_prompts.csv",
             description = "I2P prompts CSV (default: ${DEFAULT-VALUE}).")
     Path csv;
@@ -81,11 +75,7 @@ final class BenchPairsCommand implements Callable<Integer> {
         List<FlaggedPrompt> prompts = flaggedPrompts(csv, limit,
                 new TreeSet<>(ConceptCatalog.loadDefault().categories()));
         PairsBenchmark.Result result;
-        try (KafkaLocalBroker broker = KafkaLocalBroker.builder().port(0).build().start()) {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    broker.bootstrapServers()))) {
-                TopicProvisioner.ensureTopics(admin, Topics.all(), (short) 1, TOPIC_TIMEOUT);
-            }
+        try (KafkaLocalBroker broker = BenchBroker.start()) {
             result = PairsBenchmark.run(prompts, broker.bootstrapServers(), encoderThreads, timeout);
         }
         PrintWriter out = spec.commandLine().getOut();

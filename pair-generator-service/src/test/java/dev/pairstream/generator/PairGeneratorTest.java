@@ -186,7 +186,7 @@ class PairGeneratorTest {
                 PairGeneratorTopics.SERVICE_NAME, "group-a", new PairGeneratorMetrics(new SimpleMeterRegistry()),
                 Clock.fixed(NOW, ZoneOffset.UTC));
 
-        // When a batch holds that prompt between two good ones
+        // When a batch contains that prompt between two good ones
         List<PairOutcome> outcomes = strictGenerator.process(List.of(
                 TestPrompts.record(20, TestPrompts.json(TestPrompts.flagged("pg-20", "a bomb on a chair"))),
                 TestPrompts.record(21, TestPrompts.json(TestPrompts.flagged("pg-21", "a forbidden dagger"))),

@@ -101,7 +101,7 @@ public final class FisherBundle {
                     Files.copy(zip, file);
                     FisherEstimate estimate = FisherEstimate.load(file);
                     if (estimate.key().half() != half) {
-                        throw new CheckpointException(bundle, "entry " + entry.getName() + " holds the "
+                        throw new CheckpointException(bundle, "entry " + entry.getName() + " contains the "
                                 + estimate.key().half().id() + " half");
                     }
                     estimates.put(half, estimate);

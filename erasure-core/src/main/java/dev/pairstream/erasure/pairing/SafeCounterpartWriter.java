@@ -134,7 +134,7 @@ public final class SafeCounterpartWriter {
         return List.of(rewrites);
     }
 
-    /** Edits the spans of a term match and checks the result; the draft holds the edit or the failure. */
+    /** Edits the spans of a term match and checks the result, which the draft contains as the edit or the failure. */
     private Draft draft(ConceptMatch match) {
         String prompt = match.prompt();
         List<Edit> edits = new ArrayList<>();

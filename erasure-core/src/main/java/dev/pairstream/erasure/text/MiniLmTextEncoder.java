@@ -50,7 +50,7 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     /** Max token count of a sentence embedding: the {@code max_seq_length} of the sentence-transformers model. */
     public static final int SENTENCE_MAX_TOKENS = 256;
 
-    /** Most texts that {@link #sentenceEmbeddings(List)} runs in one ONNX Runtime call. */
+    /** Maximum texts that {@link #sentenceEmbeddings(List)} runs in one ONNX Runtime call. */
     public static final int SENTENCE_BATCH_SEQUENCES = 32;
 
     /** Default entries per cache. A context entry takes at most {@code maxTokens * 1.5} KiB of floats. */
@@ -186,9 +186,9 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     /**
      * Computes the sentence embeddings of several texts, each as {@link #sentenceEmbedding(String)} would. The texts
      * missing from the cache that have the same token count run together, up to {@value #SENTENCE_BATCH_SEQUENCES}
-     * a call, and the others one by one. Texts of different lengths are not padded into one call: on 2 CPU cores that
-     * made 600 I2P prompts in groups of 32 take 11.5 s against 6.4 s one by one, because the padding costs more than
-     * the shared call saves (docs/benchmarks.md). A text in a group gets its embedding alone up to float rounding
+     * a call, and the others one by one. Texts of different lengths are not padded into one call, because the padding costs more
+     * than the shared call saves. On 2 CPU cores, 600 I2P prompts in padded groups of 32 took 11.5 s against 6.4 s one
+     * by one (docs/benchmarks.md). A text in a group gets its embedding alone up to float rounding
      * (the tests bound each value's difference by 1e-5).
      *
      * @return one new 384-element array per text, in order, that the caller may modify

@@ -258,7 +258,7 @@ class MiniLmTextEncoderTest {
             float[] known = cached.sentenceEmbedding("a blue car");
             long missesBefore = cached.sentenceEmbeddingCacheStats().misses();
 
-            // When a batch holds the cached text and a new one, and the new one is then embedded alone
+            // When a batch contains the cached text and a new one, and the new one is then embedded alone
             List<float[]> embeddings = cached.sentenceEmbeddings(List.of("a blue car", "a yellow star"));
             float[] star = cached.sentenceEmbedding("a yellow star");
 
