@@ -119,12 +119,33 @@ public final class AdapterErasure implements ErasureMethod {
     @Override
     public ErasureResult train(ErasureProblem problem, RealignmentSettings settings, Path checkpoints,
             NDManager parent) {
+        return train(problem, settings, checkpoints, TrainingControl.NONE, parent);
+    }
+
+    /**
+     * Trains the method under a control that sees every step and checkpoint, may cancel the run, and may resume it
+     * from the newest checkpoint in {@code checkpoints}. A resumed run draws the same batches, timesteps and noise as
+     * an uninterrupted one and restores the optimizer's moments, so it ends with the same adapter up to
+     * floating-point reordering.
+     *
+     * @param checkpoints the folder of the run's checkpoints, or null for none
+     * @throws ErasureDivergedException    when a loss or gradient stops being finite
+     * @throws TrainingCancelledException  when the control asks the run to stop
+     * @throws java.io.UncheckedIOException when a checkpoint cannot be written, or the one to resume from cannot be
+     *                                     read or belongs to a run with other inputs
+     * @throws IllegalArgumentException    when the method needs Fisher estimates and the problem has none, or an
+     *                                     unpaired method gets fewer than two pairs
+     */
+    public ErasureResult train(ErasureProblem problem, RealignmentSettings settings, Path checkpoints,
+            TrainingControl control, NDManager parent) {
         Objects.requireNonNull(problem, "problem");
         Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(control, "control");
         Objects.requireNonNull(parent, "parent");
         Adapter adapter = createAdapter(problem, settings, parent);
         try {
-            return new RealignmentTrainer(problem, settings, objective).train(id, adapter, checkpoints, parent);
+            return new RealignmentTrainer(problem, settings, objective).train(id, adapter, checkpoints, control,
+                    parent);
         } catch (RuntimeException e) {
             adapter.close();
             throw e;

@@ -78,6 +78,13 @@ public record RealignmentSettings(int steps, int batchSize, double learningRate,
                 neutralWeight, targetModules, newSeed, maxGradientNorm, fisherDamping, checkpointEvery, logEvery);
     }
 
+    /** Returns a copy that writes a checkpoint every {@code steps} steps. */
+    public RealignmentSettings withCheckpointEvery(int steps) {
+        return new RealignmentSettings(this.steps, batchSize, learningRate, warmupSteps, rank, alpha,
+                preservationWeight, neutralWeight, targetModules, seed, maxGradientNorm, fisherDamping, steps,
+                logEvery);
+    }
+
     /** Returns the learning rate of a step (0-based): linear warm-up, then constant. */
     public double learningRateAt(long step) {
         if (step < warmupSteps) {

@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.pairstream.erasure.adapter.Adapter;
-import dev.pairstream.erasure.adapter.PeftAdapterFiles;
 import dev.pairstream.erasure.model.UNet2DConditionConfig;
 import dev.pairstream.erasure.model.UNet2DConditionModel;
 import dev.pairstream.erasure.optim.AdamW;
@@ -19,11 +18,9 @@ import dev.pairstream.erasure.text.TextContextBatch;
 import dev.pairstream.erasure.text.TextEncoding;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -32,7 +29,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +45,6 @@ final class RealignmentTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(RealignmentTrainer.class);
     private static final AdamWOptions OPTIMIZER = new AdamWOptions(0.9, 0.999, 1e-8, 0.0);
-    private static final String CHECKPOINT_PREFIX = "step-";
 
     private final ErasureProblem problem;
     private final RealignmentSettings settings;
@@ -82,48 +77,123 @@ final class RealignmentTrainer {
                 : identity(problem.pairs().size());
     }
 
-    ErasureResult train(String methodId, Adapter adapter, Path checkpoints, NDManager parent) {
+    ErasureResult train(String methodId, Adapter adapter, Path checkpoints, TrainingControl control,
+            NDManager parent) {
         Map<String, TextEncoding> encodings = encodeAll();
         base.weights().setRequiresGradient(false);
-        adapter.setRequiresGradient(true);
+        adapter.setRequiresGradient(false);
         Engine engine = PyTorchRuntime.engine();
+        String fingerprint = RealignmentCheckpoint.fingerprint(methodId, settings, problem);
         List<ErasureResult.LossPoint> curve = new ArrayList<>();
         Path lastCheckpoint = null;
-        long started = System.nanoTime();
         double windowSum = 0;
         int windowSteps = 0;
-        LOG.info("Training {} on {} pairs of {} and {} neutral examples: {} steps of {} pairs", methodId,
-                problem.pairs().size(), problem.conceptIds(), problem.neutral().size(), settings.steps(),
-                settings.batchSize());
+        double earlierSeconds = 0;
+        int firstStep = 0;
         try (NDManager root = parent.newSubManager();
                 AdamW optimizer = new AdamW(adapter.parameters(), OPTIMIZER, name -> false, root)) {
             SplittableRandom random = new SplittableRandom(settings.seed());
-            for (int step = 0; step < settings.steps(); step++) {
-                StepLoss loss = trainStep(engine, root, adapter, optimizer, encodings, random, methodId, step,
+            if (checkpoints != null && control.resume()) {
+                Path latest = latestCheckpoint(checkpoints);
+                if (latest != null) {
+                    RealignmentCheckpoint.Progress progress = restore(latest, adapter, optimizer, fingerprint);
+                    firstStep = progress.step();
+                    curve.addAll(progress.lossCurve());
+                    windowSum = progress.windowSum();
+                    windowSteps = progress.windowSteps();
+                    earlierSeconds = progress.trainedSeconds();
+                    lastCheckpoint = latest;
+                    // The batches, timesteps and noise of the finished steps are drawn and dropped, so the resumed
+                    // run draws what the uninterrupted run would have drawn.
+                    for (int step = 0; step < firstStep; step++) {
+                        draw(random);
+                    }
+                    LOG.info("Resuming {} from checkpoint {} at step {}/{}", methodId, latest, firstStep,
+                            settings.steps());
+                }
+            }
+            adapter.setRequiresGradient(true);
+            LOG.info("Training {} on {} pairs of {} and {} neutral examples: {} steps of {} pairs", methodId,
+                    problem.pairs().size(), problem.conceptIds(), problem.neutral().size(), settings.steps(),
+                    settings.batchSize());
+            long started = System.nanoTime();
+            for (int step = firstStep; step < settings.steps(); step++) {
+                if (control.cancelRequested()) {
+                    LOG.info("{} cancelled at step {}/{}", methodId, step, settings.steps());
+                    throw new TrainingCancelledException(methodId, step, settings.steps());
+                }
+                StepLoss loss = trainStep(engine, root, adapter, optimizer, encodings, draw(random), methodId, step,
                         lastCheckpoint);
                 windowSum += loss.total();
                 windowSteps++;
                 boolean last = step + 1 == settings.steps();
+                double seconds = (System.nanoTime() - started) / 1e9;
+                double secondsPerStep = seconds / (step + 1 - firstStep);
                 if ((step + 1) % settings.logEvery() == 0 || last) {
-                    double seconds = (System.nanoTime() - started) / 1e9;
                     curve.add(new ErasureResult.LossPoint(step + 1, windowSum / windowSteps));
                     LOG.info("{} step {}/{}  loss {} (window {}; realign {}, preserve {}, neutral {})  lr {}"
                             + "  {} steps/s", methodId, step + 1, settings.steps(), format(loss.total()),
                             format(windowSum / windowSteps), format(loss.realign()), format(loss.preserve()),
                             format(loss.neutral()), String.format("%.2e", settings.learningRateAt(step)),
-                            String.format("%.2f", (step + 1) / seconds));
+                            String.format("%.2f", 1 / secondsPerStep));
                     windowSum = 0;
                     windowSteps = 0;
                 }
+                control.onStep(step + 1, settings.steps(), loss.total(), secondsPerStep);
                 if (checkpoints != null && ((step + 1) % settings.checkpointEvery() == 0 || last)) {
-                    lastCheckpoint = writeCheckpoint(adapter, checkpoints, step + 1, lastCheckpoint);
+                    RealignmentCheckpoint.Progress progress = new RealignmentCheckpoint.Progress(step + 1,
+                            fingerprint, curve, windowSum, windowSteps, earlierSeconds + seconds);
+                    lastCheckpoint = writeCheckpoint(adapter, optimizer, checkpoints, progress);
+                    control.onCheckpoint(step + 1, lastCheckpoint);
                 }
             }
+            adapter.setRequiresGradient(false);
+            double wallSeconds = earlierSeconds + (System.nanoTime() - started) / 1e9;
+            LOG.info("Trained {} in {} s ({} steps)", methodId, String.format("%.1f", wallSeconds), settings.steps());
+            return new ErasureResult(methodId, adapter, settings.steps(), wallSeconds, curve);
         }
-        adapter.setRequiresGradient(false);
-        double wallSeconds = (System.nanoTime() - started) / 1e9;
-        LOG.info("Trained {} in {} s ({} steps)", methodId, String.format("%.1f", wallSeconds), settings.steps());
-        return new ErasureResult(methodId, adapter, settings.steps(), wallSeconds, curve);
+    }
+
+    /** The random choices of one step: which pairs and neutral examples, their timesteps, and the noise seed. */
+    record StepDraw(int[] pairRows, int[] neutralIndices, int[] timesteps, long noiseSeed) {
+    }
+
+    /** Draws one step's choices; every step draws the same amount, so skipping steps means drawing and dropping. */
+    private StepDraw draw(SplittableRandom random) {
+        boolean guided = objective == Objective.NEGATIVE_GUIDANCE;
+        int batch = settings.batchSize();
+        int neutralRows = !guided && settings.neutralWeight() > 0 && !problem.neutral().isEmpty() ? batch : 0;
+        int[] pairRows = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            pairRows[i] = random.nextInt(problem.pairs().size());
+        }
+        int[] neutralIndices = new int[neutralRows];
+        for (int i = 0; i < neutralRows; i++) {
+            neutralIndices[i] = random.nextInt(problem.neutral().size());
+        }
+        long noiseSeed = random.nextLong();
+        int[] timesteps = new int[batch + neutralRows];
+        for (int row = 0; row < timesteps.length; row++) {
+            timesteps[row] = random.nextInt(problem.schedule().numTrainTimesteps());
+        }
+        return new StepDraw(pairRows, neutralIndices, timesteps, noiseSeed);
+    }
+
+    private static Path latestCheckpoint(Path checkpoints) {
+        try {
+            return RealignmentCheckpoint.latest(checkpoints).orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Failed to list the checkpoints in " + checkpoints, e);
+        }
+    }
+
+    private static RealignmentCheckpoint.Progress restore(Path checkpoint, Adapter adapter, AdamW optimizer,
+            String fingerprint) {
+        try {
+            return RealignmentCheckpoint.restore(checkpoint, adapter, optimizer, fingerprint);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Failed to resume from the checkpoint " + checkpoint, e);
+        }
     }
 
     /** The loss of one step and its three terms, each the batch mean of its rows' squared errors. */
@@ -131,8 +201,7 @@ final class RealignmentTrainer {
     }
 
     private StepLoss trainStep(Engine engine, NDManager root, Adapter adapter, AdamW optimizer,
-            Map<String, TextEncoding> encodings, SplittableRandom random, String methodId, int step,
-            Path lastCheckpoint) {
+            Map<String, TextEncoding> encodings, StepDraw draw, String methodId, int step, Path lastCheckpoint) {
         List<TrainingPair> pairs = problem.pairs();
         List<NeutralExample> neutral = problem.neutral();
         UNet2DConditionConfig config = base.config();
@@ -144,24 +213,16 @@ final class RealignmentTrainer {
         boolean preserve = !guided && settings.preservationWeight() > 0;
         int neutralRows = !guided && settings.neutralWeight() > 0 && !neutral.isEmpty() ? batch : 0;
 
-        // Draw the step's rows: pairs first, then neutral examples, each with a timestep and noise.
-        int[] pairRows = new int[batch];
-        for (int i = 0; i < batch; i++) {
-            pairRows[i] = random.nextInt(pairs.size());
-        }
-        int[] neutralIndices = new int[neutralRows];
-        for (int i = 0; i < neutralRows; i++) {
-            neutralIndices[i] = random.nextInt(neutral.size());
-        }
+        int[] pairRows = draw.pairRows();
+        int[] neutralIndices = draw.neutralIndices();
         int frozenRows = batch + neutralRows;
-        int[] timesteps = new int[frozenRows];
+        int[] timesteps = draw.timesteps();
         float[] clean = new float[frozenRows * pixels];
         float[] noise = new float[frozenRows * pixels];
-        Random gaussian = new Random(random.nextLong());
+        Random gaussian = new Random(draw.noiseSeed());
         List<TextEncoding> unsafeContexts = new ArrayList<>(batch);
         List<TextEncoding> targetContexts = new ArrayList<>(frozenRows);
         for (int row = 0; row < frozenRows; row++) {
-            timesteps[row] = random.nextInt(problem.schedule().numTrainTimesteps());
             float[] picture;
             if (row < batch && guided) {
                 TrainingPair pair = pairs.get(pairRows[row]);
@@ -286,31 +347,18 @@ final class RealignmentTrainer {
         return new ErasureDivergedException(message, step + 1, lastCheckpoint);
     }
 
-    /**
-     * Writes the adapter to {@code <checkpoints>/step-NNNNNNNN} and then deletes the previous checkpoint, so the last
-     * good adapter exists on disk at every moment.
-     */
-    private static Path writeCheckpoint(Adapter adapter, Path checkpoints, long step, Path previous) {
-        Path target = checkpoints.resolve(String.format("%s%08d", CHECKPOINT_PREFIX, step));
+    /** Writes a checkpoint of the run and deletes the previous one once the new one is complete. */
+    private static Path writeCheckpoint(Adapter adapter, AdamW optimizer, Path checkpoints,
+            RealignmentCheckpoint.Progress progress) {
+        Path target;
         try {
-            Files.createDirectories(checkpoints);
-            PeftAdapterFiles.save(adapter, target);
-            if (previous != null && !previous.equals(target)) {
-                deleteTree(previous);
-            }
+            target = RealignmentCheckpoint.write(checkpoints, adapter, optimizer, progress);
         } catch (IOException e) {
-            throw new UncheckedIOException("Failed to write the adapter checkpoint " + target, e);
+            throw new UncheckedIOException("Failed to write the checkpoint of step " + progress.step() + " into "
+                    + checkpoints, e);
         }
-        LOG.info("Wrote adapter checkpoint {} (step {})", target, step);
+        LOG.info("Wrote checkpoint {} (step {})", target, progress.step());
         return target;
-    }
-
-    private static void deleteTree(Path folder) throws IOException {
-        try (Stream<Path> paths = Files.walk(folder)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 
     /** Encodes every prompt the run uses once, before the first step. */

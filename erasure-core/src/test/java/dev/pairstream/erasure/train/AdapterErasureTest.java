@@ -153,8 +153,8 @@ class AdapterErasureTest {
 
         // When
         try (ErasureResult result = AdapterErasure.PAIR.train(problem, settings(6).withSteps(6), checkpoints, root);
-                Adapter loaded = PeftAdapterFiles.load(checkpoints.resolve("step-00000006"), base.weights(),
-                        root)) {
+                Adapter loaded = PeftAdapterFiles.load(checkpoints.resolve("step-00000006").resolve("adapter"),
+                        base.weights(), root)) {
 
             // Then: only the last checkpoint is kept, and it predicts what the trained adapter predicts
             try (var listing = Files.list(checkpoints)) {
@@ -163,6 +163,85 @@ class AdapterErasureTest {
             double trained = realignmentError(problem, result.resolver());
             double reloaded = realignmentError(problem, loaded);
             assertEquals(trained, reloaded, 1e-6 * Math.max(1, trained));
+        }
+    }
+
+    @Test
+    void cancelledRunResumesFromCheckpointToSameAdapter() {
+        // Given: an uninterrupted run of 8 steps, and the same run cancelled after its checkpoint at step 4
+        ErasureProblem problem = problem(true);
+        RealignmentSettings settings = settings(8).withCheckpointEvery(4);
+        float[] uninterrupted;
+        try (ErasureResult result = AdapterErasure.PAIR.train(problem, settings, null, root)) {
+            uninterrupted = flatten(result.adapter());
+        }
+        Path checkpoints = folder.resolve("resumed");
+        StepRecorder first = new StepRecorder(false, 4);
+        TrainingCancelledException cancelled = assertThrows(TrainingCancelledException.class,
+                () -> AdapterErasure.PAIR.train(problem, settings, checkpoints, first, root));
+
+        // When
+        StepRecorder second = new StepRecorder(true, Integer.MAX_VALUE);
+        try (ErasureResult resumed = AdapterErasure.PAIR.train(problem, settings, checkpoints, second, root)) {
+
+            // Then: the second run starts at step 5 and ends where the uninterrupted run ended
+            assertEquals(4, cancelled.finishedSteps());
+            assertEquals(List.of(1, 2, 3, 4), first.steps);
+            assertEquals(List.of(5, 6, 7, 8), second.steps);
+            assertEquals(List.of(8), second.checkpoints);
+            assertArrayEquals(uninterrupted, flatten(resumed.adapter()), 1e-5f);
+        }
+    }
+
+    @Test
+    void checkpointOfOtherSettingsIsNotResumed() {
+        // Given: a checkpoint of a run with seed 5
+        ErasureProblem problem = problem(true);
+        Path checkpoints = folder.resolve("run");
+        try (ErasureResult result = AdapterErasure.PAIR.train(problem, settings(4).withCheckpointEvery(2),
+                checkpoints, TrainingControl.NONE, root)) {
+            assertEquals(4, result.steps());
+        }
+
+        // When
+        RuntimeException error = assertThrows(RuntimeException.class, () -> AdapterErasure.PAIR.train(problem,
+                settings(4).withCheckpointEvery(2).withSeed(6), checkpoints, new StepRecorder(true, 99), root));
+
+        // Then
+        assertTrue(error.getCause().getMessage().contains("belongs to a run with other inputs"), error.toString());
+    }
+
+    /** Records the steps and checkpoints it sees and asks the run to stop once {@code stopAfter} steps are done. */
+    private static final class StepRecorder implements TrainingControl {
+
+        private final boolean resume;
+        private final int stopAfter;
+        private final List<Integer> steps = new java.util.ArrayList<>();
+        private final List<Integer> checkpoints = new java.util.ArrayList<>();
+
+        StepRecorder(boolean resume, int stopAfter) {
+            this.resume = resume;
+            this.stopAfter = stopAfter;
+        }
+
+        @Override
+        public boolean resume() {
+            return resume;
+        }
+
+        @Override
+        public void onStep(int step, int totalSteps, double loss, double secondsPerStep) {
+            steps.add(step);
+        }
+
+        @Override
+        public void onCheckpoint(int step, Path checkpoint) {
+            checkpoints.add(step);
+        }
+
+        @Override
+        public boolean cancelRequested() {
+            return !steps.isEmpty() && steps.get(steps.size() - 1) >= stopAfter;
         }
     }
 
