@@ -107,24 +107,46 @@ public final class EmojiPairs {
                     unsafePictures.get(i), safePictures.get(i)));
         }
 
-        List<NeutralExample> neutral = new ArrayList<>();
-        if (neutralExamples > 0) {
-            SceneSampler sampler = new SceneSampler(catalog, random.nextLong());
-            CaptionGenerator captions = new CaptionGenerator(catalog, random.nextLong());
-            List<String> prompts = new ArrayList<>();
-            long[] neutralSeeds = new long[neutralExamples];
-            int index = 0;
-            for (Scene scene : sampler.sample(Role.NEUTRAL, neutralExamples)) {
-                prompts.add(captions.caption(scene, CaptionSplit.TRAIN));
-                neutralSeeds[index++] = random.nextLong();
-            }
-            List<float[]> pictures = pipeline.generate(prompts, neutralSeeds, sampling);
-            for (int i = 0; i < prompts.size(); i++) {
-                neutral.add(new NeutralExample(prompts.get(i), pictures.get(i)));
-            }
-        }
+        List<NeutralExample> neutral = neutralExamples > 0
+                ? neutral(catalog, pipeline, neutralExamples, random.nextLong(), random.nextLong(), random, sampling)
+                : List.of();
         LOG.info("Rendered {} pairs of {} and {} neutral examples", pairs.size(), conceptIds, neutral.size());
         return new Data(pairs, neutral);
+    }
+
+    /**
+     * Draws neutral prompts of the catalog (training captions of neutral scenes) and renders each with the base model,
+     * the examples whose predictions an erasure must keep. The same arguments give the same prompts and pictures.
+     *
+     * @param count the number of examples, at least 1
+     * @param seed  seed of the scenes, captions and sampling noise
+     */
+    public static List<NeutralExample> neutral(ConceptCatalog catalog, TextToImagePipeline pipeline, int count,
+            long seed, SamplingOptions sampling) {
+        if (count < 1) {
+            throw new IllegalArgumentException("Invalid neutral example count " + count + "; expected 1 or more");
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        return neutral(catalog, pipeline, count, random.nextLong(), random.nextLong(), random, sampling);
+    }
+
+    private static List<NeutralExample> neutral(ConceptCatalog catalog, TextToImagePipeline pipeline, int count,
+            long sceneSeed, long captionSeed, SplittableRandom random, SamplingOptions sampling) {
+        SceneSampler sampler = new SceneSampler(catalog, sceneSeed);
+        CaptionGenerator captions = new CaptionGenerator(catalog, captionSeed);
+        List<String> prompts = new ArrayList<>();
+        long[] seeds = new long[count];
+        int index = 0;
+        for (Scene scene : sampler.sample(Role.NEUTRAL, count)) {
+            prompts.add(captions.caption(scene, CaptionSplit.TRAIN));
+            seeds[index++] = random.nextLong();
+        }
+        List<float[]> pictures = pipeline.generate(prompts, seeds, sampling);
+        List<NeutralExample> neutral = new ArrayList<>(count);
+        for (int i = 0; i < prompts.size(); i++) {
+            neutral.add(new NeutralExample(prompts.get(i), pictures.get(i)));
+        }
+        return neutral;
     }
 
     /**

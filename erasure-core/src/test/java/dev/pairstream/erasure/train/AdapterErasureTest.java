@@ -246,6 +246,27 @@ class AdapterErasureTest {
     }
 
     @Test
+    void archivedAdapterLoadsWithSameWeightsAndSameBytes() throws Exception {
+        // Given
+        ErasureProblem problem = problem(true);
+        try (ErasureResult result = AdapterErasure.PAIR.train(problem, settings(3), null, root)) {
+
+            // When
+            byte[] archive = dev.pairstream.erasure.adapter.AdapterArchive.write(result.adapter());
+            byte[] again = dev.pairstream.erasure.adapter.AdapterArchive.write(result.adapter());
+            try (Adapter loaded = dev.pairstream.erasure.adapter.AdapterArchive.read(
+                    new java.io.ByteArrayInputStream(archive), base.weights(), root)) {
+
+                // Then: the FiDoRA adapter comes back in its rank-2r export, which predicts the same
+                assertArrayEquals(archive, again);
+                assertEquals(4, loaded.config().rank());
+                double trained = realignmentError(problem, result.resolver());
+                assertEquals(trained, realignmentError(problem, loaded), 1e-6 * Math.max(1, trained));
+            }
+        }
+    }
+
+    @Test
     void nanPictureStopsRunWithClearError() {
         // Given: a neutral example whose picture is NaN, drawn into the first step
         float[] nanPicture = new float[3 * 32 * 32];
