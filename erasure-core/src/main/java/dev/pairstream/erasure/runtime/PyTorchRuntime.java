@@ -58,6 +58,18 @@ public final class PyTorchRuntime {
         }
     }
 
+    /**
+     * Turns PyTorch's gradient recording off on the calling thread, as it is outside a {@code GradientCollector} on the
+     * thread that loaded the engine. PyTorch keeps this mode per thread and starts every other thread with recording
+     * on; a collector restores the mode it found when it closes. On such a thread an optimizer's in-place update of a
+     * trainable array then fails with "a leaf Variable that requires grad is being used in an in-place operation",
+     * and forward passes outside a collector record graphs for nothing. Call it first on a thread that trains.
+     */
+    public static void disableGradientRecordingOnThisThread() {
+        engine();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    }
+
     /** Returns the directory that DJL extracts the PyTorch natives into. */
     public static Path engineCacheDirectory() {
         return Utils.getEngineCacheDir("pytorch");

@@ -79,6 +79,7 @@ final class RealignmentTrainer {
 
     ErasureResult train(String methodId, Adapter adapter, Path checkpoints, TrainingControl control,
             NDManager parent) {
+        PyTorchRuntime.disableGradientRecordingOnThisThread();
         Map<String, TextEncoding> encodings = encodeAll();
         base.weights().setRequiresGradient(false);
         adapter.setRequiresGradient(false);

@@ -267,6 +267,30 @@ class AdapterErasureTest {
     }
 
     @Test
+    void trainingOnAnotherThreadThanTheEngineLoaderSucceeds() throws Exception {
+        // Given: a fresh thread, on which PyTorch records gradients by default
+        ErasureProblem problem = problem(true);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic
+                .AtomicReference<>();
+        long[] steps = {0};
+
+        // When
+        Thread worker = new Thread(() -> {
+            try (ErasureResult result = AdapterErasure.PAIR.train(problem, settings(2), null, root)) {
+                steps[0] = result.steps();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        worker.start();
+        worker.join();
+
+        // Then
+        assertEquals(null, failure.get());
+        assertEquals(2, steps[0]);
+    }
+
+    @Test
     void nanPictureStopsRunWithClearError() {
         // Given: a neutral example whose picture is NaN, drawn into the first step
         float[] nanPicture = new float[3 * 32 * 32];
