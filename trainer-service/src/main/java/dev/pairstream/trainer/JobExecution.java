@@ -39,9 +39,9 @@ import javax.imageio.ImageIO;
 import org.jboss.logging.Logger;
 
 /**
- * Runs one job on the calling thread: checks the base model, reads and verifies the Fisher snapshot and the pair
- * pictures, renders the neutral examples, trains PAIR (resuming from the job's newest checkpoint when there is one)
- * and stores the adapter as a PEFT archive. Publishing is the caller's part.
+ * Runs one job on the calling thread. It checks the base model, reads and verifies the Fisher snapshot and the pair
+ * pictures, and renders the neutral examples. It then trains PAIR, resuming from the job's newest checkpoint when
+ * there is one, and stores the adapter as a PEFT archive. Publishing is the caller's part.
  */
 final class JobExecution {
 
@@ -61,7 +61,7 @@ final class JobExecution {
         void onStep(int step, int totalSteps, double loss, double secondsPerStep);
     }
 
-    /** How a job ended. */
+    /** The outcome of a job. */
     sealed interface Result permits Succeeded, Failed, Cancelled {
     }
 

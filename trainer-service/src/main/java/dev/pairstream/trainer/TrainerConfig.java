@@ -53,7 +53,7 @@ public interface TrainerConfig {
         @WithDefault("16")
         long minFisherPairs();
 
-        /** Least time between the starts of two jobs of one concept set. */
+        /** Minimum time between the starts of two jobs of one concept set. */
         @WithDefault("30m")
         Duration coolDown();
 
@@ -105,7 +105,7 @@ public interface TrainerConfig {
         @WithDefault("25")
         int neutralSamplingSteps();
 
-        /** Least time between two RUNNING records of one job. */
+        /** Minimum time between two RUNNING records of one job. */
         @WithDefault("5s")
         Duration progressInterval();
     }

@@ -23,7 +23,7 @@ import org.jboss.logging.Logger;
 /**
  * Publishes job states, candidates and dead letters with one transactional producer. A candidate and its job's
  * SUCCEEDED state go into one transaction, so a reader sees both or neither, and a restarted trainer that finds the
- * SUCCEEDED state knows the candidate is out. The transactional id is stable per instance, so a restarted instance
+ * SUCCEEDED state can rely on the candidate being out. The transactional id is stable per instance, so a restarted instance
  * fences the unfinished transaction of the process it replaces. Thread-safe: one transaction at a time.
  */
 final class TrainerPublisher implements AutoCloseable {

@@ -171,7 +171,7 @@ public class TrainerService {
     }
 
     /**
-     * Stops reading, asks running jobs to stop at their next step without publishing a terminal state (they resume
+     * Stops reading, flags running jobs to end at their next step without publishing a terminal state (they resume
      * at the next start), and waits for the threads.
      */
     public void stop() {
@@ -364,7 +364,7 @@ public class TrainerService {
         return entry.view();
     }
 
-    /** A request the service refuses, with the HTTP status that says why. */
+    /** A request the service refuses, with the HTTP status of the refusal. */
     public static final class RequestException extends RuntimeException {
 
         private static final long serialVersionUID = 1L;

@@ -5,10 +5,9 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * Decides whether a Fisher snapshot starts a training job for its concept set. A job starts when the snapshot has no
- * job yet, it counts enough pairs, the concept set has enough pairs with pictures, no job of the concept set is
- * queued or running, the cool-down since the concept set's last job has passed, and a worker or a queue place is
- * free.
+ * Decides whether a Fisher snapshot starts a training job for its concept set. A job starts when all of these hold:
+ * the snapshot has no job yet and counts enough pairs; the concept set has enough pairs with pictures and no queued or
+ * running job; the cool-down since its last job has passed; and a worker or a queue place is free.
  */
 final class TriggerPolicy {
 
@@ -35,7 +34,7 @@ final class TriggerPolicy {
     }
 
     /**
-     * What the policy knows about one concept set when it decides.
+     * The facts about one concept set that a decision uses.
      *
      * @param snapshotHasJob   whether a job (in any state) already exists for the newest snapshot
      * @param fisherPairs      pairs the newest snapshot counts

@@ -220,6 +220,20 @@ class TrainerServiceTest {
     @Test
     @Order(4)
     void restApiStartsListsAndCancelsAJob() {
+        // When a short job is started by hand, its candidate is the concept set's second version
+        String shortJob = given().contentType(ContentType.JSON)
+                .body("{\"conceptIds\":[\"pistol\"],\"overrides\":{\"steps\":3}}")
+                .post("/jobs").then().statusCode(202)
+                .body("state", equalTo("QUEUED"))
+                .extract().path("jobId");
+        Awaitility.await().atMost(JOB_WAIT).until(() -> service.job(shortJob)
+                .filter(job -> job.state() == State.SUCCEEDED).isPresent());
+        assertThat(service.job(shortJob).orElseThrow().candidateAdapterId())
+                .isEqualTo("pair-emoji-world-base-pistol@2");
+        List<AdapterCandidate> candidates = TrainerTestData.readAll(servers, Topics.ADAPTER_CANDIDATES);
+        assertThat(candidates).extracting(AdapterCandidate::adapterVersion).containsExactly(1L, 2L);
+        assertThat(candidates.get(1).provenance().hyperParameters()).containsEntry("steps", "3");
+
         // When a job is started by hand with more steps, and cancelled
         String jobId = given().contentType(ContentType.JSON)
                 .body("{\"conceptIds\":[\"pistol\"],\"overrides\":{\"steps\":5000,\"learningRate\":0.001}}")
@@ -269,7 +283,7 @@ class TrainerServiceTest {
                 || service.materialisedPairs() >= 30);
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("trainer_records_rejected_total{topic=\"erasure.pairs\"} 1.0"))
-                .body(containsString("trainer_jobs{state=\"succeeded\"} 1.0"))
+                .body(containsString("trainer_jobs{state=\"succeeded\"} 2.0"))
                 .body(containsString("trainer_step_seconds_count"));
     }
 
