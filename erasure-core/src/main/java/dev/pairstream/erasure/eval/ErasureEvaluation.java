@@ -61,7 +61,8 @@ public final class ErasureEvaluation {
      * @param catalog  the concept catalog the base model was trained on
      * @param detector the concept detector of that catalog
      * @param pipeline the base model
-     * @param renderer draws the clean reference pictures of the Fréchet distance
+     * @param renderer draws the clean reference pictures of the Fréchet distance, or null to measure the distance to the
+     *                 base model's own pictures of the anchor and neutral prompts instead (no emoji images needed)
      * @param options  sizes, seed and sampling
      */
     public ErasureEvaluation(ConceptCatalog catalog, ConceptDetector detector, TextToImagePipeline pipeline,
@@ -69,7 +70,7 @@ public final class ErasureEvaluation {
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.detector = Objects.requireNonNull(detector, "detector");
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
-        this.renderer = Objects.requireNonNull(renderer, "renderer");
+        this.renderer = renderer;
         this.options = Objects.requireNonNull(options, "options");
         this.sceneReader = new SceneReader(catalog);
         this.positionReader = new PositionReader(catalog);
@@ -117,6 +118,53 @@ public final class ErasureEvaluation {
                     percent(score.neutralAccuracy()), String.format("%.2f", score.frechetDistance()));
         }
         return report;
+    }
+
+    /**
+     * The base model's side of an evaluation: its pictures of one prompt set and its scores. Computing it is half the
+     * cost of evaluating a candidate, so a caller that evaluates many candidates of one concept set keeps it.
+     */
+    public static final class Baseline {
+
+        private final ErasurePrompts prompts;
+        private final Reference reference;
+
+        private Baseline(ErasurePrompts prompts, Reference reference) {
+            this.prompts = prompts;
+            this.reference = reference;
+        }
+
+        /** Returns the prompt set. */
+        public ErasurePrompts prompts() {
+            return prompts;
+        }
+
+        /** Returns the base model's scores on the prompt set. */
+        public MethodScores scores() {
+            return reference.scores();
+        }
+    }
+
+    /** Samples the base model on a prompt set and scores it, once for many {@link #evaluate} calls. */
+    public Baseline baseline(ErasurePrompts prompts) {
+        return new Baseline(prompts, reference(prompts));
+    }
+
+    /**
+     * Samples the base model with {@code resolver} on the baseline's prompt set and scores it against the baseline.
+     * When {@code gridFile} is not null it also writes a picture grid there: per row one training prompt, in columns
+     * the base model's picture, the base model's picture of the safe prompt, and the evaluated model's picture.
+     */
+    public MethodScores evaluate(String method, Baseline baseline, LinearWeightResolver resolver, Path gridFile)
+            throws IOException {
+        Objects.requireNonNull(baseline, "baseline");
+        Sampled sampled = sample(baseline.prompts(), resolver);
+        MethodScores scores = score(method, baseline.prompts(), sampled, baseline.reference);
+        if (gridFile != null) {
+            writeGrid(List.of(baseline.reference.unsafeTrain(), baseline.reference.safeTrain(), sampled.unsafeTrain()),
+                    Math.min(options.gridRows(), baseline.prompts().train().size()), gridFile);
+        }
+        return scores;
     }
 
     /** The base model's pictures of the prompt set and its scores. */
@@ -197,12 +245,16 @@ public final class ErasureEvaluation {
         List<float[]> generated = new ArrayList<>(sampled.unsafeTrain());
         generated.addAll(sampled.neutral());
         List<float[]> renders = new ArrayList<>();
-        for (ErasurePrompts.Item item : prompts.train()) {
+        if (renderer == null) {
+            renders.addAll(reference.safeTrain());
+            renders.addAll(reference.neutral());
+        }
+        for (ErasurePrompts.Item item : renderer == null ? List.<ErasurePrompts.Item>of() : prompts.train()) {
             Scene scene = item.scene();
             renders.add(renderer.render(new Scene(item.anchorId(), scene.colourId(), scene.sizeId(),
                     scene.positionId())).values());
         }
-        for (ErasurePrompts.Item item : prompts.neutral()) {
+        for (ErasurePrompts.Item item : renderer == null ? List.<ErasurePrompts.Item>of() : prompts.neutral()) {
             renders.add(renderer.render(item.scene()).values());
         }
         double frechet = FrechetDistance.between(detector.features(generated), detector.features(renders));
