@@ -483,7 +483,7 @@ public class EvaluatorService {
         }
     }
 
-    /** What an evaluation publishes. */
+    /** The records of one evaluation: the report, and the promotion when every gate passed. */
     private record Outcome(EvaluationReport report, AdapterPromotion promotion) {
     }
 

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The promotion gates. Each compares one measure of the candidate with a threshold; the last compares the candidate
- * with the adapter promoted now, on every gated measure, when that adapter was evaluated with the same provenance. A
- * candidate is promoted only when every gate passes.
+ * The promotion gates. Each compares one measure of the candidate with a threshold. The last one compares the
+ * candidate with the adapter promoted now, on every gated measure, when that adapter was evaluated with the same
+ * provenance. A candidate is promoted only when every gate passes.
  *
  * <p>When the base model draws the concept for fewer than {@code baselineFloor} of the training-style prompts, the
  * concept is absent at baseline: a low erasure rate then shows nothing, so both erasure gates fail with that reason.
