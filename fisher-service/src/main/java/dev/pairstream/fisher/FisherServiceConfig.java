@@ -27,7 +27,7 @@ public interface FisherServiceConfig {
     Optional<List<String>> targetModules();
 
     /** Pending pairs of one task that start a Fisher computation, and pairs per backward pass. */
-    @WithDefault("16")
+    @WithDefault("64")
     int batchPairs();
 
     /** How often pending pairs are computed even when fewer than batch-pairs wait. */

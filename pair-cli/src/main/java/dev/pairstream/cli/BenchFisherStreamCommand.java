@@ -50,7 +50,7 @@ final class BenchFisherStreamCommand implements Callable<Integer> {
             description = "Pairs of each concept (default: ${DEFAULT-VALUE}).")
     int pairsPerConcept;
 
-    @Option(names = "--batch-pairs", defaultValue = "16",
+    @Option(names = "--batch-pairs", defaultValue = "64",
             description = "The stream's pairs per Fisher computation, as pair.fisher.batch-pairs"
                     + " (default: ${DEFAULT-VALUE}).")
     int batchPairs;
