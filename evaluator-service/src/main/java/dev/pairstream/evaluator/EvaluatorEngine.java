@@ -51,6 +51,8 @@ final class EvaluatorEngine implements AutoCloseable {
     private final ErasureEvaluationOptions options;
     private final ErasureEvaluation evaluation;
     private final String qualityReference;
+    // NOTE: one baseline (the base model's pictures of a prompt set) per concept set stays in memory without limit;
+    // a deployment with many concept sets would need an eviction policy.
     private final Map<String, ErasureEvaluation.Baseline> baselines = new HashMap<>();
 
     private EvaluatorEngine(String baseModelId, TextToImagePipeline pipeline, ConceptDetector detector,

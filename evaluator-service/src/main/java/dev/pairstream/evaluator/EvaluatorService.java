@@ -246,6 +246,7 @@ public class EvaluatorService {
         if (!restored) {
             throw new RequestException(503, "the evaluator is still restoring");
         }
+
         String baseModelId = request.baseModelId() == null ? config.baseModelId() : request.baseModelId();
         String key;
         try {
@@ -253,6 +254,7 @@ public class EvaluatorService {
         } catch (IllegalArgumentException e) {
             throw new RequestException(400, e.getMessage());
         }
+
         String candidateKey = request.adapterId() + "@" + request.adapterVersion();
         AdapterCandidate candidate = candidates.get(candidateKey);
         EvaluationReport promoting = evaluations.values().stream()
@@ -265,6 +267,7 @@ public class EvaluatorService {
             throw new RequestException(404, "no evaluation ever promoted " + candidateKey + " for " + key);
         }
         try {
+
             store.verify(candidate.adapter());
         } catch (ArtifactIntegrityException e) {
             throw new RequestException(409, "the adapter file of " + candidateKey + " no longer matches its digest: "
@@ -274,6 +277,7 @@ public class EvaluatorService {
                     + e.getMessage());
         }
         Instant now = clock.instant();
+
         Envelope envelope = new Envelope(Envelope.newRecordId(), promoting.recordId(), candidate.baseModelId(),
                 candidate.conceptIds(), now);
         AdapterPromotion rollback = new AdapterPromotion(envelope, candidate.adapterId(),
@@ -284,6 +288,7 @@ public class EvaluatorService {
         } catch (RuntimeException e) {
             throw new RequestException(503, "the rollback could not be published: " + e.getMessage());
         }
+
         promoted.put(key, rollback);
         DecisionView view = new DecisionView("ROLLBACK", key, candidate.adapterId(), candidate.adapterVersion(),
                 promoting.evaluationId(), List.of(request.reason()), Map.of(), now);
@@ -535,6 +540,7 @@ public class EvaluatorService {
                     outcome.report().adapterId());
             return;
         }
+
         EvaluationReport report = outcome.report();
         String key = key(report.baseModelId(), report.conceptIds());
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
@@ -543,6 +549,7 @@ public class EvaluatorService {
             records.add(record(Topics.ADAPTERS_PROMOTED, key, outcome.promotion()));
         }
         publish(records, next(inFlight.record), consumer.groupMetadata());
+
         synchronized (this) {
             evaluations.put(report.evaluationId(), report);
             decisions.add(decisionOf(report));
@@ -553,6 +560,7 @@ public class EvaluatorService {
         if (!report.metrics().isEmpty()) {
             metrics.evaluated(key, report.metrics());
         }
+
         boolean promotedNow = outcome.promotion() != null;
         metrics.decision(promotedNow ? "promoted" : "rejected", promotedNow ? "all-gates-passed"
                 : report.gates().stream().filter(g -> !g.passed()).findFirst().map(GateResult::gate)
@@ -585,11 +593,13 @@ public class EvaluatorService {
                     Map.of("refused", "the adapter was not evaluated"));
             return new Outcome(report, null);
         }
+
         Optional<Map<String, Double>> promotedMetrics = promotedMetrics(key,
                 evaluated.provenance().get("provenanceDigest"));
         GatePolicy.Outcome gates = policy.decide(evaluated.metrics(), promotedMetrics);
         String evaluationId = "eval-" + candidate.adapterId() + "-v" + candidate.adapterVersion() + "-"
                 + evaluated.provenance().get("provenanceDigest").substring(0, 12);
+
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("evaluationId", evaluationId);
         body.put("candidate", candidate);
@@ -604,6 +614,7 @@ public class EvaluatorService {
                 candidate.adapterVersion(), evaluated.metrics(), gates.gates(),
                 gates.promote() ? EvaluationReport.Decision.PROMOTED : EvaluationReport.Decision.REJECTED,
                 gates.reasons(), reportRef, gridRef, evaluated.provenance());
+
         AdapterPromotion promotion = null;
         if (gates.promote()) {
             Envelope promotionEnvelope = new Envelope(Envelope.newRecordId(), report.recordId(),

@@ -62,9 +62,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The evaluator against a real in-JVM broker, with adapters trained in the test by erasure-core on pairs the shipped
- * base model draws: a trained PAIR adapter, one trained for a single step, and one whose file is altered after it is
- * published. The gates are the defaults; the prompt set is smaller than the default one.
+ * Tests of the evaluator against a real in-JVM broker. The adapters are trained in the test by erasure-core on pairs
+ * that the shipped base model draws: a trained PAIR adapter, one trained for a single step, and one whose file is
+ * altered after it is published. The gates are the defaults, but the prompt set is smaller than the default one.
  */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaLocalTestResource.class, restrictToAnnotatedClass = true)

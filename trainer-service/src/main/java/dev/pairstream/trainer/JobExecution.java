@@ -110,12 +110,14 @@ final class JobExecution {
             return new Failed("unknown base model '" + spec.baseModelId() + "': this trainer trains adapters for '"
                     + model.baseModelId() + "' only");
         }
+
         Map<PairHalf, FisherEstimate> fisher;
         try {
             fisher = readFisher();
         } catch (JobFailure e) {
             return new Failed(e.getMessage());
         }
+
         List<TrainingPair> pairs = new ArrayList<>();
         int skipped = 0;
         for (ErasurePair pair : spec.pairs()) {
@@ -129,6 +131,7 @@ final class JobExecution {
         if (pairs.isEmpty()) {
             return new Failed("none of the " + spec.pairs().size() + " pairs has readable pictures");
         }
+
         JobSettings settings = spec.settings();
         List<NeutralExample> neutral = renderNeutral(settings);
         TextToImagePipeline pipeline = model.pipeline();
@@ -140,6 +143,7 @@ final class JobExecution {
         } catch (IllegalArgumentException e) {
             return new Failed(e.getMessage());
         }
+
         int[] firstStep = {-1};
         TrainingControl control = new TrainingControl() {
             @Override
@@ -160,6 +164,7 @@ final class JobExecution {
                 return cancelRequested.getAsBoolean();
             }
         };
+
         try (NDManager root = PyTorchRuntime.engine().newBaseManager();
                 ErasureResult result = AdapterErasure.PAIR.train(problem, settings.realignment(),
                         checkpointFolder(jobFolder), control, root)) {

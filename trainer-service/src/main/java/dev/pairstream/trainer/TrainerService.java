@@ -302,6 +302,7 @@ public class TrainerService {
         if (!restored) {
             throw new RequestException(503, "the trainer is still restoring its job table");
         }
+
         String baseModelId = request.baseModelId() == null ? config.baseModelId() : request.baseModelId();
         String key;
         try {
@@ -309,6 +310,7 @@ public class TrainerService {
         } catch (IllegalArgumentException e) {
             throw new RequestException(400, e.getMessage());
         }
+
         FisherSnapshot snapshot;
         if (request.fisherSnapshotId() != null) {
             snapshot = snapshotsById.get(request.fisherSnapshotId());
@@ -321,12 +323,14 @@ public class TrainerService {
                 throw new RequestException(404, "no Fisher snapshot of " + key + " has been published");
             }
         }
+
         if (hasActiveJob(key)) {
             throw new RequestException(409, "a job of " + key + " is already queued or running");
         }
         if (!policy.hasRoom(freeWorkers(), queueDepth())) {
             throw new RequestException(503, "every worker is busy and the queue is full");
         }
+
         JobSettings settings;
         try {
             settings = JobSettings.defaults(config.training()).with(request.overrides());
@@ -622,6 +626,7 @@ public class TrainerService {
         if (!running) {
             return;
         }
+
         Path folder = jobFolder(entry.jobId);
         if (entry.latest.state() == State.QUEUED) {
             publishQuietly(entry, entry.running(0, null, null, clock.instant()));
@@ -629,6 +634,7 @@ public class TrainerService {
         // A resumed job publishes its next RUNNING state after its first step, with the step it resumed at.
         LOG.infof("Job %s starts training %s on %d pairs (snapshot %s)", entry.jobId, entry.key, spec.pairs().size(),
                 spec.snapshot().snapshotId());
+
         long[] lastPublished = {Long.MIN_VALUE / 2};
         long[] lastStep = {System.nanoTime()};
         JobExecution execution = new JobExecution(spec, model, store, folder,
@@ -644,6 +650,7 @@ public class TrainerService {
                         publishQuietly(entry, entry.running(step, loss, eta, clock.instant()));
                     }
                 });
+
         JobExecution.Result result;
         try {
             result = execution.run();
@@ -651,6 +658,7 @@ public class TrainerService {
             LOG.errorf(e, "Job %s failed", entry.jobId);
             result = new JobExecution.Failed(e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+
         if (result instanceof JobExecution.Cancelled cancelled) {
             if (entry.cancelRequested) {
                 publishQuietly(entry, entry.state(State.CANCELLED, cancelled.reason(), null, clock.instant()));

@@ -5,9 +5,9 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * Decides whether a Fisher snapshot starts a training job for its concept set. A job starts when all of these hold:
- * the snapshot has no job yet and counts enough pairs; the concept set has enough pairs with pictures and no queued or
- * running job; the cool-down since its last job has passed; and a worker or a queue place is free.
+ * Decides whether a Fisher snapshot starts a training job for its concept set. The snapshot must have no job yet and
+ * count enough pairs. The concept set must have enough pairs with pictures and no queued or running job, and its
+ * cool-down must have passed. Finally a worker or a queue place must be free.
  */
 final class TriggerPolicy {
 

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the packaged service (target/quarkus-app) as its own process against an in-JVM broker, kills it with SIGKILL
- * in the middle of a job, and restarts it on the same state folder: the job must go on from its newest checkpoint and
- * publish exactly one candidate.
+ * Runs the packaged service (target/quarkus-app) as its own process against an in-JVM broker and kills it with
+ * SIGKILL in the middle of a job. After a restart on the same state folder, the job must go on from its newest
+ * checkpoint and publish exactly one candidate.
  */
 class TrainerServiceKillIT {
 

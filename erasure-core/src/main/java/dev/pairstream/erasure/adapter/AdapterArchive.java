@@ -84,11 +84,11 @@ public final class AdapterArchive {
             while ((entry = zip.getNextEntry()) != null) {
                 String name = entry.getName();
                 if (!ENTRIES.contains(name)) {
-                    throw new CheckpointException(folder, "the adapter archive holds the unknown entry '" + name
+                    throw new CheckpointException(folder, "the adapter archive contains the unknown entry '" + name
                             + "'; expected only " + ENTRIES);
                 }
                 if (!seen.add(name)) {
-                    throw new CheckpointException(folder, "the adapter archive holds " + name + " twice");
+                    throw new CheckpointException(folder, "the adapter archive contains " + name + " twice");
                 }
                 Files.copy(zip, folder.resolve(name));
             }

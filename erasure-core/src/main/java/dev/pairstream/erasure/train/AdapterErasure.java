@@ -123,7 +123,7 @@ public final class AdapterErasure implements ErasureMethod {
     }
 
     /**
-     * Trains the method under a control that sees every step and checkpoint, may cancel the run, and may resume it
+     * Trains the method under a control that receives every step and checkpoint, may cancel the run, and may resume it
      * from the newest checkpoint in {@code checkpoints}. A resumed run draws the same batches, timesteps and noise as
      * an uninterrupted one and restores the optimizer's moments, so it ends with the same adapter up to
      * floating-point reordering.

@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * folder:
  * <ul>
  * <li>{@value #ADAPTER_FOLDER}/: the adapter so far as PEFT files, loadable on the untouched base model;</li>
- * <li>{@value #PARAMETERS_FILE}: the trainable arrays as the run holds them (for FiDoRA, before the rank-2r export),
+ * <li>{@value #PARAMETERS_FILE}: the trainable arrays as the run keeps them (for FiDoRA, before the rank-2r export),
  * which resuming needs;</li>
  * <li>{@value #OPTIMIZER_FOLDER}/: the AdamW moments and step count;</li>
  * <li>{@value #PROGRESS_FILE}: the step, the loss curve so far and the fingerprint of the run's inputs.</li>
@@ -137,7 +137,7 @@ final class RealignmentCheckpoint {
         }
         optimizer.load(checkpoint.resolve(OPTIMIZER_FOLDER));
         if (optimizer.stepCount() != progress.step()) {
-            throw new CheckpointException(checkpoint, "holds optimizer state after " + optimizer.stepCount()
+            throw new CheckpointException(checkpoint, "contains optimizer state after " + optimizer.stepCount()
                     + " steps but progress after " + progress.step());
         }
         return progress;

@@ -211,7 +211,7 @@ class AdapterErasureTest {
         assertTrue(error.getCause().getMessage().contains("belongs to a run with other inputs"), error.toString());
     }
 
-    /** Records the steps and checkpoints it sees and asks the run to stop once {@code stopAfter} steps are done. */
+    /** Records the steps and checkpoints of a run and requests a stop once {@code stopAfter} steps are done. */
     private static final class StepRecorder implements TrainingControl {
 
         private final boolean resume;
