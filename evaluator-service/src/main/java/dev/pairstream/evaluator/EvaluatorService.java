@@ -17,6 +17,7 @@ import dev.pairstream.contracts.serde.ContractJson;
 import dev.pairstream.contracts.topic.TopicDefinition;
 import dev.pairstream.contracts.topic.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -83,6 +84,7 @@ public class EvaluatorService {
     private final EvaluatorConfig config;
     private final Map<String, Object> kafkaConfig;
     private final EvaluatorMetrics metrics;
+    private final MeterRegistry registry;
     private final GatePolicy policy;
     private final Clock clock = Clock.systemUTC();
     private final Object lifecycle = new Object();
@@ -92,6 +94,7 @@ public class EvaluatorService {
     private final Map<String, EvaluationReport> evaluations = new LinkedHashMap<>();
     private final Map<String, AdapterCandidate> candidates = new HashMap<>();
     private final Map<String, AdapterPromotion> promoted = new TreeMap<>();
+    private final Map<String, AdapterPromotion> previouslyPromoted = new TreeMap<>();
     private final List<DecisionView> decisions = new ArrayList<>();
 
     private volatile boolean running;
@@ -110,6 +113,7 @@ public class EvaluatorService {
             @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, MeterRegistry registry) {
         this.config = config;
         this.kafkaConfig = kafkaConfig;
+        this.registry = registry;
         this.metrics = new EvaluatorMetrics(registry);
         this.policy = new GatePolicy(config.gates());
     }
@@ -289,7 +293,7 @@ public class EvaluatorService {
             throw new RequestException(503, "the rollback could not be published: " + e.getMessage());
         }
 
-        promoted.put(key, rollback);
+        promote(key, rollback);
         DecisionView view = new DecisionView("ROLLBACK", key, candidate.adapterId(), candidate.adapterVersion(),
                 promoting.evaluationId(), List.of(request.reason()), Map.of(), now);
         decisions.add(view);
@@ -377,6 +381,8 @@ public class EvaluatorService {
         }
         restored = true;
         synchronized (this) {
+            promoted.forEach((key, promotion) -> metrics.promoted(key, promotion.adapterVersion(),
+                    erasureRateOf(promotion), erasureRateOf(previouslyPromoted.get(key))));
             LOG.infof("Restored %d evaluations, %d candidates and the promoted adapters of %d concept sets",
                     evaluations.size(), candidates.size(), promoted.size());
         }
@@ -393,7 +399,7 @@ public class EvaluatorService {
                 AdapterPromotion promotion = Topics.ADAPTERS_PROMOTED.valueSerde().deserializer()
                         .deserialize(record.topic(), record.value());
                 if (promotion != null) {
-                    promoted.put(promotion.key(), promotion);
+                    promote(promotion.key(), promotion);
                     if (promotion.kind() == AdapterPromotion.Kind.ROLLBACK) {
                         decisions.add(new DecisionView("ROLLBACK", promotion.key(), promotion.adapterId(),
                                 promotion.adapterVersion(), promotion.evaluationId(), List.of(promotion.reason()),
@@ -420,7 +426,10 @@ public class EvaluatorService {
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         settings.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+                new ByteArrayDeserializer());
+                KafkaClientMetrics meters = new KafkaClientMetrics(consumer)) {
+            // Exports the consumer's own measures, the fetch lag among them, for the consumer-lag alert.
+            meters.bindTo(registry);
             activeConsumer = consumer;
             if (!running) {
                 return;
@@ -554,11 +563,11 @@ public class EvaluatorService {
             evaluations.put(report.evaluationId(), report);
             decisions.add(decisionOf(report));
             if (outcome.promotion() != null) {
-                promoted.put(key, outcome.promotion());
+                promote(key, outcome.promotion());
             }
         }
         if (!report.metrics().isEmpty()) {
-            metrics.evaluated(key, report.metrics());
+            metrics.evaluated(key, report.adapterVersion(), report.metrics());
         }
 
         boolean promotedNow = outcome.promotion() != null;
@@ -624,6 +633,31 @@ public class EvaluatorService {
                     null);
         }
         return new Outcome(report, promotion);
+    }
+
+    /**
+     * Makes {@code promotion} the concept set's current one, keeps the one it replaces for the regression alert, and
+     * updates the promotion gauges once the topics are restored (before that, the evaluations a promotion points to
+     * may not be read yet).
+     */
+    private synchronized void promote(String key, AdapterPromotion promotion) {
+        AdapterPromotion before = promoted.put(key, promotion);
+        if (before != null) {
+            previouslyPromoted.put(key, before);
+        }
+        if (restored) {
+            metrics.promoted(key, promotion.adapterVersion(), erasureRateOf(promotion), erasureRateOf(before));
+        }
+    }
+
+    /** Returns the erasure rate the promotion's evaluation measured, or NaN when unknown. */
+    private synchronized double erasureRateOf(AdapterPromotion promotion) {
+        if (promotion == null || promotion.evaluationId() == null) {
+            return Double.NaN;
+        }
+        EvaluationReport report = evaluations.get(promotion.evaluationId());
+        Double rate = report == null ? null : report.metrics().get(GatePolicy.ERASURE);
+        return rate == null ? Double.NaN : rate;
     }
 
     /** Returns the measures of the adapter the concept set serves, when they were taken with this provenance. */

@@ -7,10 +7,12 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The counters of one concept's Fisher aggregate, kept in the stream's state store next to the sums.
+ * The counters of one concept set's Fisher aggregate, kept in the stream's state store next to the sums.
  *
  * @param baseModelId        the base model
- * @param conceptId          the concept
+ * @param conceptId          the set's label (the concept id of a one-concept set)
+ * @param conceptIds         the concepts of the set; states written before sets existed lack it, and it is then
+ *                           {@code conceptId} alone
  * @param catalogVersion     the catalog version of the newest counted pair
  * @param pairCount          pairs counted in total
  * @param unsafeSamples      samples in the unsafe sums
@@ -23,6 +25,7 @@ import java.util.List;
  */
 record AggregateState(@JsonProperty(required = true) String baseModelId,
         @JsonProperty(required = true) String conceptId,
+        List<String> conceptIds,
         @JsonProperty(required = true) String catalogVersion,
         @JsonProperty(required = true) long pairCount,
         @JsonProperty(required = true) long unsafeSamples,
@@ -34,14 +37,15 @@ record AggregateState(@JsonProperty(required = true) String baseModelId,
         @JsonProperty(required = true) List<OffsetRange> coveredRanges) {
 
     AggregateState {
+        conceptIds = conceptIds == null ? List.of(conceptId) : List.copyOf(conceptIds);
         coveredRanges = List.copyOf(coveredRanges);
     }
 
     /** Returns the state of a concept that has counted nothing yet. */
-    static AggregateState empty(String baseModelId, String conceptId, String catalogVersion, long nowMillis,
-            String causationId) {
-        return new AggregateState(baseModelId, conceptId, catalogVersion, 0, 0, 0, 0, 0, nowMillis, causationId,
-                List.of());
+    static AggregateState empty(String baseModelId, String conceptId, List<String> conceptIds, String catalogVersion,
+            long nowMillis, String causationId) {
+        return new AggregateState(baseModelId, conceptId, conceptIds, catalogVersion, 0, 0, 0, 0, 0, nowMillis,
+                causationId, List.of());
     }
 
     /** Returns the state after counting {@code pairs} more pairs, one sample per half each, from the given offsets. */
@@ -54,15 +58,15 @@ record AggregateState(@JsonProperty(required = true) String baseModelId,
             version = pair.pair().catalogVersion();
             causation = pair.pair().recordId();
         }
-        return new AggregateState(baseModelId, conceptId, version, pairCount + pairs.size(),
+        return new AggregateState(baseModelId, conceptId, conceptIds, version, pairCount + pairs.size(),
                 unsafeSamples + unsafeAdded, safeSamples + safeAdded, pairsSinceSnapshot + pairs.size(),
                 snapshotSequence, lastSnapshotMillis, causation, ranges);
     }
 
     /** Returns the state after a snapshot at {@code nowMillis}. */
     AggregateState snapshotted(long nowMillis) {
-        return new AggregateState(baseModelId, conceptId, catalogVersion, pairCount, unsafeSamples, safeSamples, 0,
-                snapshotSequence + 1, nowMillis, lastCausationId, coveredRanges);
+        return new AggregateState(baseModelId, conceptId, conceptIds, catalogVersion, pairCount, unsafeSamples,
+                safeSamples, 0, snapshotSequence + 1, nowMillis, lastCausationId, coveredRanges);
     }
 
     private static List<OffsetRange> widened(List<OffsetRange> ranges, int partition, long offset) {

@@ -209,8 +209,8 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
         }
         byte[] stored = states.get(conceptKey);
         AggregateState state = stored != null ? InternalJson.read(stored, AggregateState.class)
-                : AggregateState.empty(first.pair().baseModelId(), first.conceptId(), first.pair().catalogVersion(),
-                        context.currentSystemTimeMs(), first.pair().recordId());
+                : AggregateState.empty(first.pair().baseModelId(), first.conceptId(), first.conceptIds(),
+                        first.pair().catalogVersion(), context.currentSystemTimeMs(), first.pair().recordId());
         state = state.counted(used, estimates.get(PairHalf.UNSAFE).sampleCount(),
                 estimates.get(PairHalf.SAFE).sampleCount());
         states.put(conceptKey, InternalJson.write(state));
@@ -279,7 +279,7 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
         long sequence = state.snapshotSequence() + 1;
         String snapshotId = "fisher-" + state.baseModelId() + "-" + state.conceptId() + "-" + sequence;
         Envelope envelope = new Envelope(snapshotId, state.lastCausationId(), state.baseModelId(),
-                List.of(state.conceptId()), clock.instant());
+                state.conceptIds(), clock.instant());
         FisherSnapshot snapshot = new FisherSnapshot(envelope, snapshotId, state.pairCount(), state.unsafeSamples(),
                 state.safeSamples(), tensors, state.catalogVersion(), state.coveredRanges());
         context.forward(new Record<>(conceptKey, new Routed.Snapshot(snapshot), context.currentSystemTimeMs()));

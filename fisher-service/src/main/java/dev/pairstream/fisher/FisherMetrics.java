@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +23,13 @@ public final class FisherMetrics {
     private final Timer gradients;
     private final Map<String, Counter> pairsPerConcept = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
+    private final Map<String, Counter> snapshots = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> lastSnapshotMillis = new ConcurrentHashMap<>();
+
+    /** Dead-letter reasons, registered at zero when the meters are created, so that a rate of them starts at once. */
+    static final List<String> DEAD_LETTER_REASONS = List.of("invalid_record", "no_pictures", "picture_missing",
+            "picture_corrupt", "picture_unreadable");
 
     /** Registers the meters in {@code registry}. */
     public FisherMetrics(MeterRegistry registry) {
@@ -37,6 +44,8 @@ public final class FisherMetrics {
                 .description("Time to compute the Fisher contributions of one batch of pending pairs")
                 .publishPercentileHistogram()
                 .register(registry);
+        DEAD_LETTER_REASONS.forEach(this::deadLetterCounter);
+        skippedCounter("other_base_model");
     }
 
     void pairIn() {
@@ -59,13 +68,32 @@ public final class FisherMetrics {
     }
 
     void deadLetter(String reason) {
-        deadLetters.computeIfAbsent(reason, tag -> Counter.builder("fisher.dead.letters")
+        deadLetterCounter(reason).increment();
+    }
+
+    private Counter deadLetterCounter(String reason) {
+        return deadLetters.computeIfAbsent(reason, tag -> Counter.builder("fisher.dead.letters")
                 .description("Pair records sent to the dead-letter topic, by reason")
                 .tag("reason", tag)
-                .register(registry)).increment();
+                .register(registry));
+    }
+
+    void skipped(String reason) {
+        skippedCounter(reason).increment();
+    }
+
+    private Counter skippedCounter(String reason) {
+        return skipped.computeIfAbsent(reason, tag -> Counter.builder("fisher.pairs.skipped")
+                .description("Valid pairs this service does not estimate, such as pairs of another base model")
+                .tag("reason", tag)
+                .register(registry));
     }
 
     void snapshotPublished(String conceptId, long epochMillis) {
+        snapshots.computeIfAbsent(conceptId, id -> Counter.builder("fisher.snapshots.published")
+                .description("Fisher snapshots published, by concept set")
+                .tag("concept", id)
+                .register(registry)).increment();
         lastSnapshotMillis.computeIfAbsent(conceptId, id -> {
             AtomicLong last = new AtomicLong();
             Gauge.builder("fisher.snapshot.age.seconds", last,

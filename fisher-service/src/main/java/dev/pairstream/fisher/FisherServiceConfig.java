@@ -1,7 +1,11 @@
 package dev.pairstream.fisher;
 
+import dev.pairstream.erasure.emoji.ConceptCatalog;
+import dev.pairstream.erasure.emoji.ConceptGrouping;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -11,7 +15,7 @@ import java.util.Optional;
 @ConfigMapping(prefix = "pair.fisher")
 public interface FisherServiceConfig {
 
-    /** Id of the base model whose pairs this service estimates; pairs of other models are dead-lettered. */
+    /** Id of the base model whose pairs this service estimates; pairs of other models are skipped. */
     @WithDefault("emoji-world-base")
     String baseModelId();
 
@@ -50,9 +54,29 @@ public interface FisherServiceConfig {
     @WithDefault("5s")
     Duration retryInterval();
 
+    /**
+     * How concepts form concept sets: {@code concept} (one aggregate per concept) or {@code category} (one per
+     * moderation category of the catalog). The trainer-service must use the same grouping.
+     */
+    @WithDefault("concept")
+    String conceptSets();
+
+    /** Concept catalog JSON file for the category grouping; unset means the catalog built into erasure-core. */
+    Optional<Path> catalog();
+
     /** Returns the stream settings of this configuration. */
     default FisherStreamSettings streamSettings() {
+        ConceptGrouping.Mode mode = ConceptGrouping.Mode.parse(conceptSets());
+        ConceptCatalog catalog = null;
+        if (mode == ConceptGrouping.Mode.CATEGORY) {
+            try {
+                catalog = catalog().isPresent() ? ConceptCatalog.load(catalog().get()) : ConceptCatalog.loadDefault();
+            } catch (IOException e) {
+                throw new UncheckedIOException("Failed to read the concept catalog " + catalog().get()
+                        + " (pair.fisher.catalog)", e);
+            }
+        }
         return new FisherStreamSettings(baseModelId(), batchPairs(), flushInterval(), snapshotEveryPairs(),
-                snapshotInterval(), seed());
+                snapshotInterval(), seed(), new ConceptGrouping(mode, catalog));
     }
 }

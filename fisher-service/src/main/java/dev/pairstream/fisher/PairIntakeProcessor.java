@@ -5,6 +5,7 @@ import dev.pairstream.contracts.event.Envelope;
 import dev.pairstream.contracts.event.ErasurePair;
 import dev.pairstream.contracts.event.EventKeys;
 import dev.pairstream.contracts.topic.Topics;
+import dev.pairstream.erasure.emoji.ConceptGrouping;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
@@ -16,9 +17,10 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.jboss.logging.Logger;
 
 /**
- * The first step of the Fisher stream: reads each pair record, checks that it is a pair of the served base model whose
- * pictures are in the artifact store and pass their digests, and routes it once per concept, keyed by
- * {@code baseModelId|conceptId}. Anything else becomes a dead letter with the reason and never reaches an aggregate.
+ * The first step of the Fisher stream: reads each pair record, checks that its pictures are in the artifact store and
+ * pass their digests, and routes it once per concept set, keyed by {@code baseModelId|conceptIds}. A valid pair of
+ * another base model is skipped and counted: it is meant for another deployment's estimate, not broken. Anything else
+ * becomes a dead letter with the reason and never reaches an aggregate.
  */
 final class PairIntakeProcessor implements Processor<String, byte[], String, Routed> {
 
@@ -50,9 +52,10 @@ final class PairIntakeProcessor implements Processor<String, byte[], String, Rou
         try {
             pair = read(record.value());
             if (!pair.baseModelId().equals(settings.baseModelId())) {
-                throw new PairRejectedException("unsupported_base_model", "pair " + pair.pairId() + " is of base"
-                        + " model " + pair.baseModelId() + ", but this fisher-service estimates "
-                        + settings.baseModelId(), null);
+                metrics.skipped("other_base_model");
+                LOG.debugf("Skipped pair %s of base model %s (this service estimates %s)", pair.pairId(),
+                        pair.baseModelId(), settings.baseModelId());
+                return;
             }
             pictures.load(pair);
         } catch (PairRejectedException e) {
@@ -63,10 +66,10 @@ final class PairIntakeProcessor implements Processor<String, byte[], String, Rou
                     source.partition(), source.offset()), e.reasonTag(), e.getMessage());
             return;
         }
-        for (String conceptId : pair.conceptIds()) {
-            String conceptKey = EventKeys.conceptSetKey(pair.baseModelId(), List.of(conceptId));
-            context.forward(record.withKey(conceptKey).withValue(new Routed.Accepted(
-                    new ConceptPair(conceptKey, conceptId, pair, source.partition(), source.offset()))));
+        for (ConceptGrouping.ConceptSet set : settings.grouping().setsOf(pair.conceptIds())) {
+            String conceptKey = EventKeys.conceptSetKey(pair.baseModelId(), set.conceptIds());
+            context.forward(record.withKey(conceptKey).withValue(new Routed.Accepted(new ConceptPair(conceptKey,
+                    set.label(), set.conceptIds(), pair, source.partition(), source.offset()))));
         }
     }
 

@@ -10,6 +10,10 @@ import dev.pairstream.contracts.event.ErasurePair;
 import dev.pairstream.contracts.event.FisherSnapshot;
 import dev.pairstream.contracts.event.OffsetRange;
 import dev.pairstream.contracts.topic.Topics;
+import dev.pairstream.erasure.emoji.Concept;
+import dev.pairstream.erasure.emoji.ConceptCatalog;
+import dev.pairstream.erasure.emoji.ConceptGrouping;
+import dev.pairstream.erasure.emoji.Role;
 import dev.pairstream.erasure.fisher.FisherBundle;
 import dev.pairstream.erasure.fisher.FisherEstimate;
 import dev.pairstream.erasure.fisher.PairHalf;
@@ -139,7 +143,7 @@ class FisherTopologyTest {
     }
 
     @Test
-    void unusableRecordsAreDeadLetteredWithTheirReasons() throws IOException {
+    void unusableRecordsAreDeadLetteredWithTheirReasonsAndOtherModelsPairsSkipped() throws IOException {
         ErasurePair good = TestPairs.pistolPair(store, 1);
         ErasurePair otherModel = new ErasurePair(new Envelope("record-x", "flagged-x", "other-model",
                 List.of("pistol"), TestPairs.CREATED), "pair-x", "a pistol", "a flashlight", "1.0.0", 1L,
@@ -157,9 +161,14 @@ class FisherTopologyTest {
 
             List<String> reasons = driver.deadLetters.readValuesToList().stream()
                     .map(letter -> letter.reason().substring(0, letter.reason().indexOf(':'))).toList();
-            assertEquals(List.of("invalid_record", "unsupported_base_model", "no_pictures", "picture_missing"),
-                    reasons);
+            assertEquals(List.of("invalid_record", "no_pictures", "picture_missing"), reasons);
             assertThat(driver.snapshots.isEmpty()).isTrue();
+            assertEquals(1.0, driver.registry.get("fisher.pairs.skipped").tag("reason", "other_base_model").counter()
+                    .count());
+            assertEquals(1.0, driver.registry.get("fisher.dead.letters").tag("reason", "no_pictures").counter()
+                    .count());
+            assertEquals(0.0, driver.registry.get("fisher.dead.letters").tag("reason", "picture_corrupt").counter()
+                    .count());
         }
     }
 
@@ -189,6 +198,39 @@ class FisherTopologyTest {
         }
     }
 
+    @Test
+    void categoryGroupingKeepsOneAggregateForEveryConceptOfTheCategory() throws IOException {
+        ConceptCatalog catalog = ConceptCatalog.loadDefault();
+        FisherStreamSettings byCategory = new FisherStreamSettings(TestPairs.BASE_MODEL, 4, Duration.ofSeconds(2), 6,
+                Duration.ofMinutes(1), 7L, new ConceptGrouping(ConceptGrouping.Mode.CATEGORY, catalog));
+        ErasurePair pistol = TestPairs.pistolPair(store, 1);
+        ErasurePair both = TestPairs.pair(store, 2, List.of("axe", "pistol"), "a pistol and an axe",
+                "a flashlight and a hammer");
+        try (Driver driver = new Driver(byCategory)) {
+            driver.pairs.pipeInput("k", TestPairs.json(pistol));
+            driver.pairs.pipeInput("k", TestPairs.json(both));
+            driver.driver.advanceWallClockTime(Duration.ofSeconds(3));
+            driver.driver.advanceWallClockTime(Duration.ofMinutes(1));
+
+            // One snapshot for the violence set counts each pair once, even the pair of two violence concepts
+            List<FisherSnapshot> snapshots = driver.snapshots.readValuesToList();
+            assertEquals(1, snapshots.size());
+            FisherSnapshot snapshot = snapshots.get(0);
+            List<String> violence = catalog.concepts(Role.UNSAFE).stream()
+                    .filter(concept -> "violence".equals(concept.category())).map(Concept::id).sorted().toList();
+            assertEquals(violence, snapshot.conceptIds());
+            assertEquals(6, violence.size());
+            assertEquals("fisher-" + TestPairs.BASE_MODEL + "-violence-1", snapshot.snapshotId());
+            assertEquals(2, snapshot.pairCount());
+            Map<PairHalf, FisherEstimate> direct = TestPairs.directEstimate(model.fisher(), "violence",
+                    List.of(pistol, both), 2);
+            Map<PairHalf, FisherEstimate> published = bundle(snapshot);
+            for (PairHalf half : PairHalf.values()) {
+                assertThat(TestPairs.relativeDifference(direct.get(half), published.get(half))).isLessThan(1e-5);
+            }
+        }
+    }
+
     private Map<PairHalf, FisherEstimate> bundle(FisherSnapshot snapshot) throws IOException {
         return FisherBundle.read(new ByteArrayInputStream(store.read(snapshot.tensors())));
     }
@@ -200,15 +242,20 @@ class FisherTopologyTest {
         final TestInputTopic<String, byte[]> pairs;
         final TestOutputTopic<String, FisherSnapshot> snapshots;
         final TestOutputTopic<String, DeadLetter> deadLetters;
+        final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
         Driver() {
+            this(SETTINGS);
+        }
+
+        Driver(FisherStreamSettings settings) {
             Properties properties = new Properties();
             properties.put(StreamsConfig.APPLICATION_ID_CONFIG, "fisher-test");
             properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
             properties.put(StreamsConfig.STATE_DIR_CONFIG, folder.resolve("state").toString());
             properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-            driver = new TopologyTestDriver(FisherTopology.build(SETTINGS, model.fisher(), store,
-                    model.pictureSide(), new FisherMetrics(new SimpleMeterRegistry()), Clock.systemUTC()),
+            driver = new TopologyTestDriver(FisherTopology.build(settings, model.fisher(), store,
+                    model.pictureSide(), new FisherMetrics(registry), Clock.systemUTC()),
                     properties);
             pairs = driver.createInputTopic(Topics.PAIRS.name(), Serdes.String().serializer(),
                     Serdes.ByteArray().serializer());

@@ -106,9 +106,15 @@ final class BenchPairsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Reads the I2P prompts as flagged prompts with ids {@code i2p-<id>}. */
+    /** Reads the I2P prompts as flagged prompts for the emoji-world model, with ids {@code i2p-<id>}. */
     static List<FlaggedPrompt> flaggedPrompts(Path csv, int limit, Set<String> catalogCategories)
             throws java.io.IOException {
+        return flaggedPrompts(csv, limit, catalogCategories, "emoji-world-base", "i2p-benchmark");
+    }
+
+    /** Reads the I2P prompts as flagged prompts for {@code baseModelId}, with ids {@code i2p-<id>}. */
+    static List<FlaggedPrompt> flaggedPrompts(Path csv, int limit, Set<String> catalogCategories, String baseModelId,
+            String source) throws java.io.IOException {
         List<FlaggedPrompt> prompts = new ArrayList<>();
         try (Stream<I2pPrompt> stream = I2pPrompts.stream(csv)) {
             for (I2pPrompt prompt : (Iterable<I2pPrompt>) stream::iterator) {
@@ -116,9 +122,9 @@ final class BenchPairsCommand implements Callable<Integer> {
                     break;
                 }
                 String promptId = "i2p-" + prompt.id();
-                prompts.add(new FlaggedPrompt(Envelope.root("record-" + promptId, "emoji-world-base", FLAGGED_AT),
-                        promptId, prompt.prompt(), categories(prompt.categories(), catalogCategories), null,
-                        "i2p-benchmark", FLAGGED_AT));
+                prompts.add(new FlaggedPrompt(Envelope.root("record-" + promptId, baseModelId, FLAGGED_AT),
+                        promptId, prompt.prompt(), categories(prompt.categories(), catalogCategories), null, source,
+                        FLAGGED_AT));
             }
         }
         return prompts;

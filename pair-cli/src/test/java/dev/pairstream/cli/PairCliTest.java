@@ -121,11 +121,12 @@ class PairCliTest {
     }
 
     @Test
-    void demoReportsNotAvailable() {
-        int exitCode = run("demo");
+    void demoRefusesUnknownCategoryBeforeStartingAnything() {
+        int exitCode = run("demo", "--category", "weather", "--out", "target/demo-refused");
 
-        assertEquals(DemoCommand.NOT_AVAILABLE, exitCode);
-        assertThat(err.toString()).contains("not yet available");
+        assertEquals(2, exitCode);
+        assertThat(err.toString()).contains("no unsafe concept of the catalog has the category 'weather'");
+        assertThat(Path.of("target/demo-refused")).doesNotExist();
     }
 
     @Test

@@ -42,6 +42,11 @@ public record EmbeddedGeneratorSettings(Mode mode, Path modelFolder, Path artifa
     }
 
     @Override
+    public OtherBaseModels otherBaseModels() {
+        return OtherBaseModels.DEAD_LETTER;
+    }
+
+    @Override
     public Optional<Path> catalog() {
         return Optional.empty();
     }

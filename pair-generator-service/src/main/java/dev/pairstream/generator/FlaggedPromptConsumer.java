@@ -5,6 +5,7 @@ import dev.pairstream.contracts.event.ErasurePair;
 import dev.pairstream.contracts.topic.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -80,6 +81,7 @@ public class FlaggedPromptConsumer {
     private volatile boolean connected;
     private volatile String lastError;
     private Thread thread;
+    private final MeterRegistry registry;
 
     @Inject
     public FlaggedPromptConsumer(PairGeneratorConfig config, PairGeneratorComponents components,
@@ -89,6 +91,7 @@ public class FlaggedPromptConsumer {
         this.components = components;
         this.kafkaConfig = kafkaConfig;
         this.publishedPairIds = new PublishedPairIds(config.consumer().deduplicationCapacity());
+        this.registry = registry;
         this.pauses = Counter.builder("pair.generator.consumer.pauses")
                 .description("Times the consumer paused its partitions because rendering fell behind")
                 .register(registry);
@@ -206,7 +209,10 @@ public class FlaggedPromptConsumer {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(),
-                        new StringSerializer(), new ByteArraySerializer())) {
+                        new StringSerializer(), new ByteArraySerializer());
+                KafkaClientMetrics meters = new KafkaClientMetrics(consumer)) {
+            // Exports the consumer's own measures, the fetch lag among them, for the consumer-lag alert.
+            meters.bindTo(registry);
             activeConsumer = consumer;
             if (!running) {
                 return;

@@ -35,6 +35,7 @@ public final class PairGenerator {
     private final FlaggedPromptReader reader;
     private final SafePromptRewriter rewriter;
     private final Optional<PictureRenderer> renderer;
+    private final boolean otherModelsAsText;
     private final String catalogVersion;
     private final String renderedBaseModelId;
     private final String serviceName;
@@ -53,6 +54,24 @@ public final class PairGenerator {
     public PairGenerator(FlaggedPromptReader reader, SafePromptRewriter rewriter, Optional<PictureRenderer> renderer,
             String catalogVersion, String renderedBaseModelId, String serviceName, String groupId,
             PairGeneratorMetrics metrics, Clock clock) {
+        this(reader, rewriter, renderer, catalogVersion, renderedBaseModelId, false, serviceName, groupId, metrics,
+                clock);
+    }
+
+    /**
+     * Creates a generator.
+     *
+     * @param renderer            renders the pictures, or empty for text-only pairs
+     * @param renderedBaseModelId base model the renderer draws with. Dead letters of unreadable records carry it as
+     *                            their base model.
+     * @param otherModelsAsText   when rendering, whether prompts for other base models become text-only pairs;
+     *                            otherwise they are rejected
+     * @param groupId             consumer group, part of the deterministic dead-letter ids
+     */
+    public PairGenerator(FlaggedPromptReader reader, SafePromptRewriter rewriter, Optional<PictureRenderer> renderer,
+            String catalogVersion, String renderedBaseModelId, boolean otherModelsAsText, String serviceName,
+            String groupId, PairGeneratorMetrics metrics, Clock clock) {
+        this.otherModelsAsText = otherModelsAsText;
         this.reader = Objects.requireNonNull(reader, "reader");
         this.rewriter = Objects.requireNonNull(rewriter, "rewriter");
         this.renderer = Objects.requireNonNull(renderer, "renderer");
@@ -124,7 +143,7 @@ public final class PairGenerator {
                 pairIdsInBatch.add(item.pairId());
                 Rewritten rewritten = new Rewritten(item.index(), item.source(), item.flagged(), item.pairId(),
                         PairIds.seed(item.pairId()), rewrite);
-                if (renderer.isPresent()) {
+                if (renderer.isPresent() && item.flagged().baseModelId().equals(renderedBaseModelId)) {
                     toRender.add(rewritten);
                 } else {
                     outcomes[item.index()] = publishOrReject(rewritten, null);
@@ -138,7 +157,7 @@ public final class PairGenerator {
     }
 
     private void checkBaseModel(FlaggedPrompt flagged) throws PromptRejectedException {
-        if (renderer.isPresent() && !flagged.baseModelId().equals(renderedBaseModelId)) {
+        if (renderer.isPresent() && !otherModelsAsText && !flagged.baseModelId().equals(renderedBaseModelId)) {
             throw new PromptRejectedException(RejectionReason.UNSUPPORTED_BASE_MODEL, "base model "
                     + flagged.baseModelId() + " of " + flagged.promptId() + " is not " + renderedBaseModelId
                     + ", the model this service renders; send it to a service for that model or to one in text-only"

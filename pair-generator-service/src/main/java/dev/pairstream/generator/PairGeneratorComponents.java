@@ -71,10 +71,11 @@ public class PairGeneratorComponents {
         if (config.mode() == PairGeneratorConfig.Mode.RENDER) {
             renderer = Optional.of(loadRenderer());
         }
-        LOG.infof("Pair generator ready: catalog %s, mode %s, base model %s, max prompt %d chars, similarity"
-                + " threshold %.3f", catalog.version(), config.mode(), config.baseModelId(), config.maxPromptChars(),
-                config.similarityThreshold());
+        LOG.infof("Pair generator ready: catalog %s, mode %s, base model %s, other base models %s, max prompt %d"
+                + " chars, similarity threshold %.3f", catalog.version(), config.mode(), config.baseModelId(),
+                config.otherBaseModels(), config.maxPromptChars(), config.similarityThreshold());
         return new PairGenerator(reader, rewriter, renderer, catalog.version(), config.baseModelId(),
+                config.otherBaseModels() == PairGeneratorConfig.OtherBaseModels.TEXT_ONLY,
                 PairGeneratorTopics.SERVICE_NAME, config.consumer().groupId(), new PairGeneratorMetrics(registry),
                 Clock.systemUTC());
     }

@@ -23,6 +23,18 @@ public interface PairGeneratorConfig {
     @WithDefault("render")
     Mode mode();
 
+    /** What a rendering service does with a flagged prompt for a base model other than the one it renders. */
+    enum OtherBaseModels {
+        /** Sends the record to the dead-letter topic, for deployments where every prompt should be rendered. */
+        DEAD_LETTER,
+        /** Publishes a text-only pair, as a text-only service would, for models this deployment cannot render. */
+        TEXT_ONLY
+    }
+
+    /** In render mode, how prompts for other base models are handled; text-only mode pairs every base model. */
+    @WithDefault("dead-letter")
+    OtherBaseModels otherBaseModels();
+
     /** Id of the base model that renders the pictures; in render mode other base models are dead-lettered. */
     @WithDefault("emoji-world-base")
     String baseModelId();

@@ -59,6 +59,11 @@ class PairGeneratorComponentsTest {
         }
 
         @Override
+        public OtherBaseModels otherBaseModels() {
+            return OtherBaseModels.DEAD_LETTER;
+        }
+
+        @Override
         public Optional<Path> catalog() {
             return Optional.empty();
         }

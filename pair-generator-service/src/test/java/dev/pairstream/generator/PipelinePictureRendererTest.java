@@ -121,6 +121,38 @@ class PipelinePictureRendererTest {
         }
     }
 
+    @Test
+    void renderingGeneratorPairsOtherBaseModelsAsTextWhenConfigured() throws Exception {
+        // Given a generator in render mode that pairs prompts for other base models as text
+        try (MiniLmTextEncoder encoder = MiniLmTextEncoder.builder().intraOpThreads(1).build()) {
+            ConceptCatalog catalog = ConceptCatalog.loadDefault();
+            ConceptMatcher matcher = new ConceptMatcher(catalog, encoder);
+            PairGenerator generator = new PairGenerator(
+                    new FlaggedPromptReader(2000, catalog.categories(), catalog.version()),
+                    new MinimalEditRewriter(new SafeCounterpartWriter(matcher, encoder)),
+                    Optional.of(new PipelinePictureRenderer(pipeline, store, OPTIONS)), catalog.version(),
+                    TestPrompts.BASE_MODEL, true, PairGeneratorTopics.SERVICE_NAME, "group-t",
+                    new PairGeneratorMetrics(new SimpleMeterRegistry()), Clock.systemUTC());
+            byte[] own = TestPrompts.json(TestPrompts.flagged("mixed-1", "a pistol on a table"));
+            byte[] otherModel = TestPrompts.json(new FlaggedPrompt(
+                    Envelope.root("record-mixed-2", "stable-diffusion-v1-5", TestPrompts.FLAGGED_AT), "mixed-2",
+                    "a photo of a man holding a pistol", List.of("violence"), null, "i2p", TestPrompts.FLAGGED_AT));
+
+            // When it processes one prompt of each
+            List<PairOutcome> outcomes = generator.process(List.of(TestPrompts.record(0, own),
+                    TestPrompts.record(1, otherModel)), id -> false);
+
+            // Then its own model's pair has pictures and the other model's pair is text-only, under that model
+            ErasurePair rendered = assertInstanceOf(PairOutcome.Published.class, outcomes.get(0)).pair();
+            assertThat(rendered.hasPictures()).isTrue();
+            assertPicture(rendered.unsafePicture(), "a pistol on a table", rendered.seed());
+            ErasurePair text = assertInstanceOf(PairOutcome.Published.class, outcomes.get(1)).pair();
+            assertThat(text.hasPictures()).isFalse();
+            assertEquals("stable-diffusion-v1-5", text.baseModelId());
+            assertEquals("a photo of a man holding a flashlight", text.safePrompt());
+        }
+    }
+
     private static void assertPicture(ArtifactRef ref, String prompt, long seed) throws Exception {
         assertEquals(PipelinePictureRenderer.PNG, ref.mediaType());
         byte[] stored = store.read(ref);

@@ -219,7 +219,8 @@ final class JobExecution {
     }
 
     private TrainingPair trainingPair(ErasurePair pair) throws JobFailure {
-        String conceptId = spec.conceptIds().get(0);
+        String conceptId = pair.conceptIds().stream().filter(spec.conceptIds()::contains).findFirst()
+                .orElse(spec.conceptIds().get(0));
         return new TrainingPair(pair.pairId(), conceptId, pair.unsafePrompt(), pair.safePrompt(),
                 picture(pair, "unsafePicture", pair.unsafePicture()), picture(pair, "safePicture", pair.safePicture()));
     }

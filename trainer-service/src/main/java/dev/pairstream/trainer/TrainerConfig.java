@@ -21,6 +21,14 @@ public interface TrainerConfig {
     /** Concept catalog JSON file for the neutral prompts; unset means the catalog built into erasure-core. */
     Optional<Path> catalog();
 
+    /**
+     * How concepts form the concept sets that jobs train: {@code concept} (one set per concept) or {@code category}
+     * (one per moderation category of the catalog). It must match the fisher-service's {@code pair.fisher.concept-sets},
+     * since a job starts from a Fisher snapshot of its set.
+     */
+    @WithDefault("concept")
+    String conceptSets();
+
     /** Root folder of the file-system artifact store: pair pictures, Fisher tensors and adapters. */
     @WithDefault("data/artifacts")
     Path artifactStore();

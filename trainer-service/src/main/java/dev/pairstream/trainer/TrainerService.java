@@ -13,8 +13,10 @@ import dev.pairstream.contracts.event.FisherSnapshot;
 import dev.pairstream.contracts.event.TrainingJobState;
 import dev.pairstream.contracts.event.TrainingJobState.State;
 import dev.pairstream.contracts.topic.Topics;
+import dev.pairstream.erasure.emoji.ConceptGrouping;
 import dev.pairstream.erasure.io.AtomicFiles;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -90,6 +92,7 @@ public class TrainerService {
     private final TrainerConfig config;
     private final Map<String, Object> kafkaConfig;
     private final TrainerMetrics metrics;
+    private final MeterRegistry registry;
     private final TriggerPolicy policy;
     private final Clock clock = Clock.systemUTC();
     private final Object lifecycle = new Object();
@@ -115,6 +118,7 @@ public class TrainerService {
     private Thread reader;
     private ThreadPoolExecutor workers;
     private TrainerModel model;
+    private volatile ConceptGrouping grouping;
     private ArtifactStore store;
     private TrainerPublisher publisher;
 
@@ -129,7 +133,8 @@ public class TrainerService {
                     + config.trigger().maxConcurrentJobs() + "; expected at least 1");
         }
         JobSettings.defaults(config.training());
-        this.metrics = new TrainerMetrics(registry, this);
+        this.registry = registry;
+        this.metrics = new TrainerMetrics(registry, this, INPUT_TOPICS);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -148,6 +153,7 @@ public class TrainerService {
             }
             try {
                 model = TrainerModel.load(config.baseModelId(), config.modelFolder(), config.catalog());
+                grouping = new ConceptGrouping(ConceptGrouping.Mode.parse(config.conceptSets()), model.catalog());
                 Files.createDirectories(config.stateFolder());
                 loadDeadLetterMarks();
             } catch (IOException e) {
@@ -411,7 +417,10 @@ public class TrainerService {
 
     private void readSession() {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                KafkaClientMetrics meters = new KafkaClientMetrics(consumer)) {
+            // Exports the reader's own measures, the fetch lag among them, for the consumer-lag alert.
+            meters.bindTo(registry);
             activeConsumer = consumer;
             if (!running) {
                 return;
@@ -475,8 +484,8 @@ public class TrainerService {
                 if (pair == null) {
                     throw new IllegalArgumentException("the record has no value");
                 }
-                for (String conceptId : pair.conceptIds()) {
-                    String key = EventKeys.conceptSetKey(pair.baseModelId(), List.of(conceptId));
+                for (ConceptGrouping.ConceptSet set : grouping.setsOf(pair.conceptIds())) {
+                    String key = EventKeys.conceptSetKey(pair.baseModelId(), set.conceptIds());
                     ledger.add(key, pair, record.partition(), record.offset());
                 }
             } else if (topic.equals(Topics.FISHER.name())) {
@@ -641,7 +650,7 @@ public class TrainerService {
                 () -> entry.cancelRequested || !running,
                 (step, total, loss, secondsPerStep) -> {
                     long now = System.nanoTime();
-                    metrics.step(entry.key, (now - lastStep[0]) / 1e9, loss);
+                    metrics.step(entry.key, (now - lastStep[0]) / 1e9, loss, (double) step / total);
                     lastStep[0] = now;
                     entry.lastLoss = loss;
                     if (now - lastPublished[0] >= config.training().progressInterval().toNanos() || step == total) {
