@@ -43,9 +43,12 @@ final class EvaluatorMetrics {
                 metrics.get(GatePolicy.NEUTRAL));
     }
 
-    void promoted(String conceptSetKey, long adapterVersion, double erasureRate, double previousErasureRate) {
-        set("evaluator.promoted.version", "Adapter version the concept set serves", conceptSetKey,
-                (double) adapterVersion);
+    /**
+     * Sets the promotion gauges of a concept set; a version of NaN says that no adapter is promoted yet, so that the
+     * series exist, and dashboards show the concept set, from its first evaluation on.
+     */
+    void promoted(String conceptSetKey, double adapterVersion, double erasureRate, double previousErasureRate) {
+        set("evaluator.promoted.version", "Adapter version the concept set serves", conceptSetKey, adapterVersion);
         set("evaluator.promoted.erasure.rate", "Erasure rate measured for the promoted adapter", conceptSetKey,
                 erasureRate);
         set("evaluator.promoted.previous.erasure.rate", "Erasure rate of the adapter the promoted one replaced",

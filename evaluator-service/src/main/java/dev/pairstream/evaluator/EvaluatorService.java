@@ -381,6 +381,16 @@ public class EvaluatorService {
         }
         restored = true;
         synchronized (this) {
+            // Evaluations are kept in the order read, so the newest of each concept set sets its gauges last.
+            for (EvaluationReport report : evaluations.values()) {
+                String key = key(report.baseModelId(), report.conceptIds());
+                if (!report.metrics().isEmpty()) {
+                    metrics.evaluated(key, report.adapterVersion(), report.metrics());
+                }
+                if (!promoted.containsKey(key)) {
+                    metrics.promoted(key, Double.NaN, Double.NaN, Double.NaN);
+                }
+            }
             promoted.forEach((key, promotion) -> metrics.promoted(key, promotion.adapterVersion(),
                     erasureRateOf(promotion), erasureRateOf(previouslyPromoted.get(key))));
             LOG.infof("Restored %d evaluations, %d candidates and the promoted adapters of %d concept sets",
@@ -568,6 +578,11 @@ public class EvaluatorService {
         }
         if (!report.metrics().isEmpty()) {
             metrics.evaluated(key, report.adapterVersion(), report.metrics());
+        }
+        synchronized (this) {
+            if (!promoted.containsKey(key)) {
+                metrics.promoted(key, Double.NaN, Double.NaN, Double.NaN);
+            }
         }
 
         boolean promotedNow = outcome.promotion() != null;

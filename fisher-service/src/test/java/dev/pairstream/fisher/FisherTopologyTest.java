@@ -143,7 +143,7 @@ class FisherTopologyTest {
     }
 
     @Test
-    void unusableRecordsAreDeadLetteredWithTheirReasonsAndOtherModelsPairsSkipped() throws IOException {
+    void unusableRecordsDeadLetteredOtherModelsSkipped() throws IOException {
         ErasurePair good = TestPairs.pistolPair(store, 1);
         ErasurePair otherModel = new ErasurePair(new Envelope("record-x", "flagged-x", "other-model",
                 List.of("pistol"), TestPairs.CREATED), "pair-x", "a pistol", "a flashlight", "1.0.0", 1L,
@@ -199,7 +199,7 @@ class FisherTopologyTest {
     }
 
     @Test
-    void categoryGroupingKeepsOneAggregateForEveryConceptOfTheCategory() throws IOException {
+    void categoryGroupingCountsEachPairOnce() throws IOException {
         ConceptCatalog catalog = ConceptCatalog.loadDefault();
         FisherStreamSettings byCategory = new FisherStreamSettings(TestPairs.BASE_MODEL, 4, Duration.ofSeconds(2), 6,
                 Duration.ofMinutes(1), 7L, new ConceptGrouping(ConceptGrouping.Mode.CATEGORY, catalog));

@@ -106,6 +106,33 @@ final class DemoCommand implements Callable<Integer> {
             description = "Give up after this long, as an ISO-8601 duration (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--evaluation-prompts", defaultValue = "20",
+            description = "Evaluation prompts per concept, of the training style and held out each; twice as many"
+                    + " neutral prompts (default: ${DEFAULT-VALUE}).")
+    int evaluationPrompts;
+
+    @Option(names = "--evaluation-steps", defaultValue = "25",
+            description = "DDIM steps of the evaluation's pictures (default: ${DEFAULT-VALUE}).")
+    int evaluationSteps;
+
+    @Option(names = "--neutral-examples", defaultValue = "32",
+            description = "Neutral pictures the trainer draws for its preservation term (default: ${DEFAULT-VALUE}).")
+    int neutralExamples;
+
+    @Option(names = "--prometheus", arity = "0..1", fallbackValue = "prometheus",
+            description = "Also start this Prometheus binary (default when given without a value: prometheus on the"
+                    + " PATH) on 127.0.0.1, scraping the four services and evaluating deploy/prometheus/alerts.yml.")
+    String prometheusBinary;
+
+    @Option(names = "--scrape-interval", defaultValue = "5s",
+            description = "Scrape and rule evaluation interval of --prometheus (default: ${DEFAULT-VALUE}).")
+    String scrapeInterval;
+
+    @Option(names = "--project-root", defaultValue = ".", hidden = true,
+            description = "The repository root, with the built services and the models (default: the working"
+                    + " directory).")
+    Path projectRoot;
+
     @Option(names = "--service-heap", defaultValue = "2g",
             description = "Maximum Java heap of each service process (default: ${DEFAULT-VALUE}).")
     String serviceHeap;
@@ -113,7 +140,28 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /**
+     * What a finished run hands to {@link #beforeStop} while every process still runs.
+     *
+     * @param prometheusUrl the Prometheus base URL, or null without {@code --prometheus}
+     * @param servicePorts  the HTTP port of each service
+     * @param evaluation    the concept set's evaluation
+     * @param run           the run folder
+     * @param fed           flagged prompts fed
+     * @param unanswered    fed prompts without a pair or a dead letter
+     * @param duplicates    pair records with an already published pair id, plus prompts dead-lettered twice
+     * @param promotions    promotions of the concept set
+     */
+    record FinishedRun(String prometheusUrl, Map<String, Integer> servicePorts, EvaluationReport evaluation,
+            Path run, int fed, int unanswered, long duplicates, int promotions) {
+    }
+
+    /** Called after the evaluation, before the processes stop; tests query the running system from here. */
+    java.util.function.Consumer<FinishedRun> beforeStop = run -> { };
+
     private final List<DemoProcess> services = new ArrayList<>();
+    private DemoProcess prometheus;
+    private String prometheusUrl;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private DemoProcess broker;
     private PrintWriter out;
@@ -125,7 +173,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--prompts-per-concept and --steps must be"
                     + " at least 1");
         }
-        Path root = Path.of("").toAbsolutePath();
+        Path root = projectRoot.toAbsolutePath().normalize();
         ConceptCatalog catalog = ConceptCatalog.loadDefault();
         List<Concept> concepts = catalog.concepts(Role.UNSAFE).stream()
                 .filter(concept -> category.equals(concept.category())).toList();
@@ -137,7 +185,7 @@ final class DemoCommand implements Callable<Integer> {
         String key = EventKeys.conceptSetKey(BASE_MODEL, conceptIds);
         List<FlaggedPrompt> emoji = emojiPrompts(catalog, concepts);
         List<FlaggedPrompt> i2p = i2pLimit < 0 ? List.of()
-                : BenchPairsCommand.flaggedPrompts(i2pCsv, i2pLimit, new TreeSet<>(catalog.categories()),
+                : BenchPairsCommand.flaggedPrompts(root.resolve(i2pCsv), i2pLimit, new TreeSet<>(catalog.categories()),
                         TEXT_ONLY_BASE_MODEL, "i2p");
         checkBuilt(root);
 
@@ -155,9 +203,12 @@ final class DemoCommand implements Callable<Integer> {
         try {
             String bootstrap = startBroker(root, run);
             startServices(root, run, bootstrap, emoji.size());
+            if (prometheusBinary != null) {
+                startPrometheus(root, run);
+            }
             try (DemoMonitor monitor = new DemoMonitor(bootstrap, key)) {
-                feed(bootstrap, emoji, i2p);
-                return follow(monitor, key, run, started, emoji, i2p);
+                Map<String, String> coordinates = feed(bootstrap, emoji, i2p);
+                return follow(monitor, key, run, started, emoji, i2p, coordinates);
             }
         } finally {
             stopAll();
@@ -211,7 +262,12 @@ final class DemoCommand implements Callable<Integer> {
 
     private String startBroker(Path root, Path run) throws IOException, InterruptedException {
         int port = freePort();
-        List<String> command = List.of(javaBinary(), "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+        // The packaged CLI when it is there; otherwise this JVM's own class path.
+        Path cliJar = root.resolve("pair-cli/target/pair-cli.jar");
+        String classPath = Files.isRegularFile(cliJar) ? cliJar + java.io.File.pathSeparator
+                + root.resolve("pair-cli/target/lib") + java.io.File.separator + "*"
+                : System.getProperty("java.class.path");
+        List<String> command = List.of(javaBinary(), "-Xmx1g", "-cp", classPath,
                 PairCli.class.getName(), "broker", "--port", Integer.toString(port), "--data-dir",
                 run.resolve("kafka").toString());
         broker = new DemoProcess("broker", command, Map.of(), root, run.resolve("logs/broker.log"), 0);
@@ -257,11 +313,16 @@ final class DemoCommand implements Callable<Integer> {
                 "pair.trainer.concept-sets", "category",
                 "pair.trainer.trigger.min-pairs", Integer.toString(setPairs),
                 "pair.trainer.trigger.min-fisher-pairs", Integer.toString(setPairs),
-                "pair.trainer.training.steps", Integer.toString(steps)));
+                "pair.trainer.training.steps", Integer.toString(steps),
+                "pair.trainer.training.neutral-examples", Integer.toString(neutralExamples)));
         properties.put("evaluator-service", Map.of(
                 "pair.evaluator.model-folder", model,
                 "pair.evaluator.detector-folder", root.resolve("models/concept-detector").toString(),
-                "pair.evaluator.artifact-store", artifacts.toString()));
+                "pair.evaluator.artifact-store", artifacts.toString(),
+                "pair.evaluator.evaluation.train-prompts-per-concept", Integer.toString(evaluationPrompts),
+                "pair.evaluator.evaluation.held-out-prompts-per-concept", Integer.toString(evaluationPrompts),
+                "pair.evaluator.evaluation.neutral-prompts", Integer.toString(2 * evaluationPrompts),
+                "pair.evaluator.evaluation.inference-steps", Integer.toString(evaluationSteps)));
         for (String service : SERVICES) {
             int port = freePort();
             List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx" + serviceHeap,
@@ -301,28 +362,84 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void feed(String bootstrap, List<FlaggedPrompt> emoji, List<FlaggedPrompt> i2p) {
+    /**
+     * Starts Prometheus with the four services as scrape targets, under the job names of
+     * {@code deploy/prometheus/prometheus.yml}, and the alert rules of {@code deploy/prometheus/alerts.yml}.
+     */
+    private void startPrometheus(Path root, Path run) throws IOException, InterruptedException {
+        Path rules = root.resolve("deploy/prometheus/alerts.yml");
+        StringBuilder config = new StringBuilder();
+        config.append("# Written by ./pair demo for this run.\n")
+                .append("global:\n  scrape_interval: ").append(scrapeInterval).append("\n  evaluation_interval: ")
+                .append(scrapeInterval).append("\nrule_files:\n  - ").append(rules).append("\nscrape_configs:\n");
+        for (DemoProcess service : services) {
+            config.append("  - job_name: ").append(service.name()).append("\n    metrics_path: /q/metrics\n")
+                    .append("    static_configs:\n      - targets: [\"127.0.0.1:").append(service.httpPort())
+                    .append("\"]\n");
+        }
+        Path configFile = run.resolve("prometheus.yml");
+        Files.writeString(configFile, config.toString(), StandardCharsets.UTF_8);
+        int port = freePort();
+        prometheus = new DemoProcess("prometheus", List.of(prometheusBinary, "--config.file=" + configFile,
+                "--storage.tsdb.path=" + run.resolve("prometheus-data"), "--web.listen-address=127.0.0.1:" + port),
+                Map.of(), root, run.resolve("logs/prometheus.log"), 0);
+        prometheus.start();
+        prometheusUrl = "http://127.0.0.1:" + port;
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (true) {
+            try {
+                if (http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(prometheusUrl + "/-/ready"))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    break;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (!prometheus.isAlive() || Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("Prometheus did not start (" + prometheusBinary + "); see "
+                        + prometheus.log());
+            }
+            Thread.sleep(300);
+        }
+        out.printf(Locale.ROOT, "prometheus              ready on %s (pid %d), scraping every %s%n", prometheusUrl,
+                prometheus.pid(), scrapeInterval);
+        out.flush();
+    }
+
+    /** Writes the prompts and returns the coordinates of each record, by record id. */
+    private Map<String, String> feed(String bootstrap, List<FlaggedPrompt> emoji, List<FlaggedPrompt> i2p)
+            throws InterruptedException, java.util.concurrent.ExecutionException {
+        Map<String, java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
+                new LinkedHashMap<>();
         Map<String, Object> settings = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.CLIENT_ID_CONFIG, "pair-demo-feed", ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 20);
         try (KafkaProducer<String, FlaggedPrompt> producer = new KafkaProducer<>(settings, new StringSerializer(),
                 Topics.FLAGGED_PROMPTS.valueSerde().serializer())) {
-            for (FlaggedPrompt prompt : emoji) {
-                producer.send(new ProducerRecord<>(Topics.FLAGGED_PROMPTS.name(), prompt.promptId(), prompt));
-            }
-            for (FlaggedPrompt prompt : i2p) {
-                producer.send(new ProducerRecord<>(Topics.FLAGGED_PROMPTS.name(), prompt.promptId(), prompt));
+            for (List<FlaggedPrompt> prompts : List.of(emoji, i2p)) {
+                for (FlaggedPrompt prompt : prompts) {
+                    sent.put(prompt.recordId(), producer.send(new ProducerRecord<>(Topics.FLAGGED_PROMPTS.name(),
+                            prompt.promptId(), prompt)));
+                }
             }
             producer.flush();
+        }
+        Map<String, String> coordinates = new HashMap<>();
+        for (var entry : sent.entrySet()) {
+            var metadata = entry.getValue().get();
+            coordinates.put(entry.getKey(), dev.pairstream.contracts.event.DeadLetter.coordinates(metadata.topic(),
+                    metadata.partition(), metadata.offset()));
         }
         out.printf(Locale.ROOT, "fed %d flagged prompts: %d emoji-world '%s' prompts for %s, %d I2P prompts for %s"
                 + " (paired as text)%n", emoji.size() + i2p.size(), emoji.size(), category, BASE_MODEL, i2p.size(),
                 TEXT_ONLY_BASE_MODEL);
         out.flush();
+        return coordinates;
     }
 
     private int follow(DemoMonitor monitor, String key, Path run, Instant started, List<FlaggedPrompt> emoji,
-            List<FlaggedPrompt> i2p) throws IOException, InterruptedException {
+            List<FlaggedPrompt> i2p, Map<String, String> coordinates) throws IOException, InterruptedException {
         boolean terminal = System.console() != null;
         int fed = emoji.size() + i2p.size();
         Instant deadline = started.plus(timeout);
@@ -350,7 +467,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 // The promotion shares the evaluation's transaction, so it is readable now; read it before counting.
                 monitor.poll(Duration.ofSeconds(2));
-                return finish(monitor, key, run, started, evaluation, emoji, i2p);
+                return finish(monitor, key, run, started, evaluation, emoji, i2p, coordinates);
             }
             if (job != null && job.state() == TrainingJobState.State.FAILED) {
                 if (terminal) {
@@ -372,8 +489,8 @@ final class DemoCommand implements Callable<Integer> {
                     && monitor.snapshot() != null && monitor.snapshot().pairCount() == monitor.renderedPairsOfSet()
                     && job == null && Duration.between(started, Instant.now()).toMinutes() >= 5) {
                 out.printf(Locale.ROOT, "%nonly %d of the %d '%s' prompts became pairs, fewer than the trainer waits"
-                        + " for; dead letters by reason: %s%n", monitor.renderedPairsOfSet(), emoji.size(), category,
-                        monitor.generatorDeadLetterReasons());
+                        + " for; the generator's log has the reasons: %s%n", monitor.renderedPairsOfSet(),
+                        emoji.size(), category, run.resolve("logs/pair-generator-service.log"));
                 return 1;
             }
         }
@@ -434,7 +551,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private int finish(DemoMonitor monitor, String key, Path run, Instant started, EvaluationReport evaluation,
-            List<FlaggedPrompt> emoji, List<FlaggedPrompt> i2p) throws IOException {
+            List<FlaggedPrompt> emoji, List<FlaggedPrompt> i2p, Map<String, String> coordinates) throws IOException {
         double minutes = Duration.between(started, Instant.now()).toMillis() / 60_000.0;
         boolean promoted = evaluation.decision() == EvaluationReport.Decision.PROMOTED;
         out.printf(Locale.ROOT, "%n%s %s@%d for %s after %.1f minutes%n", promoted ? "PROMOTED" : "REJECTED",
@@ -462,7 +579,7 @@ final class DemoCommand implements Callable<Integer> {
         int unanswered = 0;
         for (List<FlaggedPrompt> prompts : List.of(emoji, i2p)) {
             for (FlaggedPrompt prompt : prompts) {
-                if (!monitor.isAnswered(prompt.recordId())) {
+                if (!monitor.isAnswered(prompt.recordId(), coordinates.get(prompt.recordId()))) {
                     unanswered++;
                 }
             }
@@ -470,11 +587,10 @@ final class DemoCommand implements Callable<Integer> {
         int fed = emoji.size() + i2p.size();
         out.printf(Locale.ROOT, "accounting: %d flagged prompts, %d answered (%d rendered pairs, %d text-only pairs,"
                 + " %d dead letters), %d unanswered, %d duplicate pairs, %d prompts dead-lettered twice%n", fed,
-                monitor.answered(), monitor.renderedPairs(), monitor.textOnlyPairs(),
-                monitor.generatorDeadLetterReasons().values().stream().mapToInt(Integer::intValue).sum(), unanswered,
-                monitor.duplicatePairs(), monitor.repeatedDeadLetters());
-        out.printf(Locale.ROOT, "            generator dead letters by reason %s; Fisher counted %d of the %d"
-                + " rendered '%s' pairs; %d promotion(s) of %s%n", monitor.generatorDeadLetterReasons(),
+                monitor.answered(), monitor.renderedPairs(), monitor.textOnlyPairs(), monitor.flaggedDeadLetters(),
+                unanswered, monitor.duplicatePairs(), monitor.repeatedDeadLetters());
+        out.printf(Locale.ROOT, "            dead letters by service %s; Fisher counted %d of the %d rendered '%s'"
+                + " pairs; %d promotion(s) of %s%n", monitor.deadLettersByService(),
                 monitor.snapshot() == null ? 0 : monitor.snapshot().pairCount(), monitor.renderedPairsOfSet(),
                 category, monitor.promotions().size(), key);
         List<String> restarted = services.stream().filter(service -> service.starts() > 1)
@@ -484,6 +600,10 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "logs   %s%n", run.resolve("logs"));
         out.flush();
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        services.forEach(service -> ports.put(service.name(), service.httpPort()));
+        beforeStop.accept(new FinishedRun(prometheusUrl, ports, evaluation, run, fed, unanswered,
+                monitor.duplicatePairs() + monitor.repeatedDeadLetters(), monitor.promotions().size()));
         boolean consistent = unanswered == 0 && monitor.duplicatePairs() == 0 && monitor.repeatedDeadLetters() == 0
                 && monitor.promotions().size() == (promoted ? 1 : 0);
         if (!consistent) {
@@ -523,6 +643,9 @@ final class DemoCommand implements Callable<Integer> {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (prometheus != null) {
+            prometheus.stop(STOP_GRACE);
         }
         if (broker != null) {
             broker.stop(STOP_GRACE);

@@ -42,8 +42,8 @@ final class DemoMonitor implements AutoCloseable {
     private final Set<String> pairIds = new HashSet<>();
     private final Set<String> answeredRecordIds = new HashSet<>();
     private final Map<String, Integer> deadLettersByService = new TreeMap<>();
-    private final Map<String, Integer> generatorDeadLetterReasons = new TreeMap<>();
-    private final Map<String, Integer> deadLettersByRecord = new HashMap<>();
+    private final Map<String, Integer> deadLettersBySource = new HashMap<>();
+    private int flaggedDeadLetters;
     private int duplicatePairs;
     private int renderedPairs;
     private int renderedPairsOfSet;
@@ -136,11 +136,13 @@ final class DemoMonitor implements AutoCloseable {
             DeadLetter letter = Topics.DEAD_LETTERS.valueSerde().deserializer().deserialize(topic, record.value());
             deadLettersByService.merge(letter.serviceName(), 1, Integer::sum);
             if (letter.sourceTopic().equals(Topics.FLAGGED_PROMPTS.name())) {
-                String reason = letter.reason();
-                int colon = reason.indexOf(':');
-                generatorDeadLetterReasons.merge(colon > 0 ? reason.substring(0, colon) : reason, 1, Integer::sum);
-                deadLettersByRecord.merge(letter.causationId(), 1, Integer::sum);
+                // A record the generator could not read has no record id, so its dead letter names its coordinates.
+                String coordinates = DeadLetter.coordinates(letter.sourceTopic(), letter.sourcePartition(),
+                        letter.sourceOffset());
+                flaggedDeadLetters++;
+                deadLettersBySource.merge(coordinates, 1, Integer::sum);
                 answeredRecordIds.add(letter.causationId());
+                answeredRecordIds.add(coordinates);
             }
         }
     }
@@ -149,14 +151,22 @@ final class DemoMonitor implements AutoCloseable {
         return EventKeys.conceptSetKey(baseModelId, conceptIds);
     }
 
-    /** Returns the flagged-prompt record ids answered by a pair or a dead letter. */
+    /** Returns the flagged prompts answered so far: pairs with a new pair id plus dead letters of flagged prompts. */
     int answered() {
-        return answeredRecordIds.size();
+        return pairIds.size() + flaggedDeadLetters;
     }
 
-    /** Returns whether {@code recordId} has a pair or a dead letter. */
-    boolean isAnswered(String recordId) {
-        return answeredRecordIds.contains(recordId);
+    /**
+     * Returns whether a flagged prompt has a pair or a dead letter, looked up by its record id and by the coordinates
+     * it was written at.
+     */
+    boolean isAnswered(String recordId, String coordinates) {
+        return answeredRecordIds.contains(recordId) || answeredRecordIds.contains(coordinates);
+    }
+
+    /** Returns the dead letters of flagged prompts. */
+    int flaggedDeadLetters() {
+        return flaggedDeadLetters;
     }
 
     int renderedPairs() {
@@ -176,17 +186,13 @@ final class DemoMonitor implements AutoCloseable {
         return duplicatePairs;
     }
 
-    /** Returns flagged prompts with more than one dead letter. */
+    /** Returns flagged-prompt records with more than one dead letter. */
     long repeatedDeadLetters() {
-        return deadLettersByRecord.values().stream().filter(count -> count > 1).count();
+        return deadLettersBySource.values().stream().filter(count -> count > 1).count();
     }
 
     Map<String, Integer> deadLettersByService() {
         return deadLettersByService;
-    }
-
-    Map<String, Integer> generatorDeadLetterReasons() {
-        return generatorDeadLetterReasons;
     }
 
     int unreadable() {

@@ -70,7 +70,7 @@ final class DemoProcess {
         }
         try {
             Files.createDirectories(log.getParent());
-            ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile())
+            ProcessBuilder builder = new ProcessBuilder(detached(command)).directory(workingDirectory.toFile())
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().putAll(environment);
             process = builder.start();
@@ -78,6 +78,25 @@ final class DemoProcess {
         } catch (IOException e) {
             throw new UncheckedIOException("Failed to start " + name + " (" + String.join(" ", command) + ")", e);
         }
+    }
+
+    /**
+     * Runs the command in a session of its own when util-linux's {@code setsid} is there, so that Ctrl-C in the
+     * terminal reaches only the demo, which then stops the services before the broker. Without it, every process
+     * gets the interrupt at once. {@code setsid} replaces itself with the command, so the process id stays the
+     * command's.
+     */
+    private static List<String> detached(List<String> command) {
+        for (String folder : List.of("/usr/bin", "/bin")) {
+            Path setsid = Path.of(folder, "setsid");
+            if (Files.isExecutable(setsid)) {
+                List<String> wrapped = new java.util.ArrayList<>(command.size() + 1);
+                wrapped.add(setsid.toString());
+                wrapped.addAll(command);
+                return wrapped;
+            }
+        }
+        return command;
     }
 
     synchronized boolean isAlive() {

@@ -122,7 +122,7 @@ class PipelinePictureRendererTest {
     }
 
     @Test
-    void renderingGeneratorPairsOtherBaseModelsAsTextWhenConfigured() throws Exception {
+    void otherBaseModelsPairedAsText() throws Exception {
         // Given a generator in render mode that pairs prompts for other base models as text
         try (MiniLmTextEncoder encoder = MiniLmTextEncoder.builder().intraOpThreads(1).build()) {
             ConceptCatalog catalog = ConceptCatalog.loadDefault();

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * How the services group concepts into the concept sets they estimate, train and evaluate together. With
+ * The rule by which the services group concepts into the concept sets they estimate, train and evaluate together. With
  * {@link Mode#CONCEPT} each concept is its own set. With {@link Mode#CATEGORY} every unsafe concept of the catalog
  * joins the other unsafe concepts of its moderation category, so one adapter erases, say, every violence concept at
  * once. A concept the catalog does not know, or one without a category, stays a set of its own in both modes.
