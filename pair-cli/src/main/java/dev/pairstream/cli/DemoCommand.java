@@ -93,6 +93,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "Training steps of the adapter (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    @Option(names = "--neutral-weight", defaultValue = "6",
+            description = "Weight of the trainer's neutral preservation term (default: ${DEFAULT-VALUE}; the trainer's"
+                    + " own default is 1, which keeps less of the neutral pictures, see docs/results.md).")
+    double neutralWeight;
+
     @Option(names = "--seed", defaultValue = "20261205",
             description = "Seed of the emoji-world scenes and captions (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -107,9 +112,13 @@ final class DemoCommand implements Callable<Integer> {
     Duration timeout;
 
     @Option(names = "--evaluation-prompts", defaultValue = "20",
-            description = "Evaluation prompts per concept, of the training style and held out each; twice as many"
-                    + " neutral prompts (default: ${DEFAULT-VALUE}).")
+            description = "Evaluation prompts per concept, of the training style and held out each (default:"
+                    + " ${DEFAULT-VALUE}).")
     int evaluationPrompts;
+
+    @Option(names = "--neutral-prompts", defaultValue = "48",
+            description = "Neutral evaluation prompts, for the preservation measure (default: ${DEFAULT-VALUE}).")
+    int neutralPrompts;
 
     @Option(names = "--evaluation-steps", defaultValue = "25",
             description = "DDIM steps of the evaluation's pictures (default: ${DEFAULT-VALUE}).")
@@ -314,14 +323,15 @@ final class DemoCommand implements Callable<Integer> {
                 "pair.trainer.trigger.min-pairs", Integer.toString(setPairs),
                 "pair.trainer.trigger.min-fisher-pairs", Integer.toString(setPairs),
                 "pair.trainer.training.steps", Integer.toString(steps),
-                "pair.trainer.training.neutral-examples", Integer.toString(neutralExamples)));
+                "pair.trainer.training.neutral-examples", Integer.toString(neutralExamples),
+                "pair.trainer.training.neutral-weight", Double.toString(neutralWeight)));
         properties.put("evaluator-service", Map.of(
                 "pair.evaluator.model-folder", model,
                 "pair.evaluator.detector-folder", root.resolve("models/concept-detector").toString(),
                 "pair.evaluator.artifact-store", artifacts.toString(),
                 "pair.evaluator.evaluation.train-prompts-per-concept", Integer.toString(evaluationPrompts),
                 "pair.evaluator.evaluation.held-out-prompts-per-concept", Integer.toString(evaluationPrompts),
-                "pair.evaluator.evaluation.neutral-prompts", Integer.toString(2 * evaluationPrompts),
+                "pair.evaluator.evaluation.neutral-prompts", Integer.toString(neutralPrompts),
                 "pair.evaluator.evaluation.inference-steps", Integer.toString(evaluationSteps)));
         for (String service : SERVICES) {
             int port = freePort();
@@ -543,10 +553,12 @@ final class DemoCommand implements Callable<Integer> {
                 throw new IllegalStateException(service.name() + " exited " + service.starts() + " times, the last"
                         + " with code " + service.exitCode() + "; see " + service.log());
             }
-            out.printf(Locale.ROOT, "%n%s (pid %d) exited with code %d; starting it again%n", service.name(),
-                    service.pid(), service.exitCode());
-            out.flush();
+            long pid = service.pid();
+            Integer exitCode = service.exitCode();
             service.start();
+            out.printf(Locale.ROOT, "%n%s (pid %d) exited with code %d; started it again as pid %d%n",
+                    service.name(), pid, exitCode, service.pid());
+            out.flush();
         }
     }
 

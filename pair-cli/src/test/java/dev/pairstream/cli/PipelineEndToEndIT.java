@@ -70,7 +70,7 @@ class PipelineEndToEndIT {
 
         int exitCode = new CommandLine(demo).execute("--project-root", ROOT.toString(),
                 "--out", "target/e2e", "--prompts-per-concept", "2", "--steps", "10", "--i2p-limit", "300",
-                "--evaluation-prompts", "2", "--evaluation-steps", "8", "--neutral-examples", "8",
+                "--evaluation-prompts", "2", "--neutral-prompts", "4", "--evaluation-steps", "8", "--neutral-examples", "8",
                 "--service-heap", "1g", "--prometheus", prometheus, "--scrape-interval", "2s", "--timeout", "PT20M");
 
         DemoCommand.FinishedRun run = finished.get();
