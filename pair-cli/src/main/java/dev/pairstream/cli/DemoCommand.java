@@ -456,6 +456,10 @@ final class DemoCommand implements Callable<Integer> {
         long lastLine = 0;
         String lastStatus = "";
         while (true) {
+            if (stopped.get()) {
+                // Ctrl-C: the shutdown hook stops the processes, and the broker is going away.
+                return 130;
+            }
             monitor.poll(Duration.ofMillis(500));
             supervise();
             EvaluationReport evaluation = monitor.evaluation();

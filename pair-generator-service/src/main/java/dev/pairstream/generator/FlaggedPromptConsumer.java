@@ -152,6 +152,18 @@ public class FlaggedPromptConsumer {
         }
     }
 
+    /** Returns whether the JVM is shutting down, which is when the runtime rejects a new shutdown hook. */
+    private static boolean jvmShuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
+    }
+
     /** Returns whether the consumer thread is running. */
     public boolean isRunning() {
         synchronized (lifecycle) {
@@ -347,6 +359,15 @@ public class FlaggedPromptConsumer {
                 batch.add(buffer.pollFirst());
             }
             List<PairOutcome> outcomes = generator.process(batch, publishedPairIds::contains);
+            if (!running || jvmShuttingDown()) {
+                // A batch that ends after the shutdown began may hold failures the shutdown caused (a render failed
+                // with "Shutdown in progress" under SIGTERM), and those must not become dead letters. Nothing of it
+                // is published or committed, so the next start reads these records again.
+                LOG.infof("Not publishing the %d records from %s processed while the service stopped; they are read"
+                        + " again at the next start", batch.size(), describe(batch));
+                rewind(batch);
+                return;
+            }
             producer.beginTransaction();
             try {
                 for (PairOutcome outcome : outcomes) {
