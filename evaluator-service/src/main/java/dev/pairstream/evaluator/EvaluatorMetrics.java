@@ -44,8 +44,8 @@ final class EvaluatorMetrics {
     }
 
     /**
-     * Sets the promotion gauges of a concept set; a version of NaN says that no adapter is promoted yet, so that the
-     * series exist, and dashboards show the concept set, from its first evaluation on.
+     * Sets the promotion gauges of a concept set. A version of NaN means that no adapter is promoted yet, so the series
+     * exist, and dashboards show the concept set, from its first evaluation on.
      */
     void promoted(String conceptSetKey, double adapterVersion, double erasureRate, double previousErasureRate) {
         set("evaluator.promoted.version", "Adapter version the concept set serves", conceptSetKey, adapterVersion);

@@ -17,6 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FisherMetrics {
 
+    /** Dead-letter reasons, registered at zero when the meters are created, so that a rate of them starts at once. */
+    static final List<String> DEAD_LETTER_REASONS = List.of("invalid_record", "no_pictures", "picture_missing",
+            "picture_corrupt", "picture_unreadable");
+
     private final MeterRegistry registry;
     private final Counter pairsIn;
     private final Counter duplicates;
@@ -26,10 +30,6 @@ public final class FisherMetrics {
     private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
     private final Map<String, Counter> snapshots = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> lastSnapshotMillis = new ConcurrentHashMap<>();
-
-    /** Dead-letter reasons, registered at zero when the meters are created, so that a rate of them starts at once. */
-    static final List<String> DEAD_LETTER_REASONS = List.of("invalid_record", "no_pictures", "picture_missing",
-            "picture_corrupt", "picture_unreadable");
 
     /** Registers the meters in {@code registry}. */
     public FisherMetrics(MeterRegistry registry) {

@@ -55,7 +55,7 @@ public interface FisherServiceConfig {
     Duration retryInterval();
 
     /**
-     * How concepts form concept sets: {@code concept} (one aggregate per concept) or {@code category} (one per
+     * The grouping of concepts into concept sets: {@code concept} (one aggregate per concept) or {@code category} (one per
      * moderation category of the catalog). The trainer-service must use the same grouping.
      */
     @WithDefault("concept")

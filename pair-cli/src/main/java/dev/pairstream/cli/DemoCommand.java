@@ -1,6 +1,8 @@
 package dev.pairstream.cli;
 
+import dev.pairstream.contracts.artifact.ArtifactRef;
 import dev.pairstream.contracts.artifact.FileSystemArtifactStore;
+import dev.pairstream.contracts.event.DeadLetter;
 import dev.pairstream.contracts.event.Envelope;
 import dev.pairstream.contracts.event.EvaluationReport;
 import dev.pairstream.contracts.event.EventKeys;
@@ -15,9 +17,15 @@ import dev.pairstream.erasure.emoji.ConceptCatalog;
 import dev.pairstream.erasure.emoji.Role;
 import dev.pairstream.erasure.emoji.Scene;
 import dev.pairstream.erasure.emoji.SceneSampler;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,10 +42,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,8 +60,8 @@ import picocli.CommandLine.Spec;
 /**
  * The main job end to end: starts a broker and the four services as processes on 127.0.0.1, feeds flagged prompts,
  * follows them through the topics until the concept set's adapter is promoted or rejected, prints the figures, and
- * stops everything. A service that dies is started again; the pipeline's exactly-once delivery makes the run end as
- * it would have without the crash, which the closing accounting checks.
+ * stops everything. A service that dies is started again. Because the pipeline delivers exactly once, the run ends as
+ * it would have without the crash, and the closing accounting checks that.
  */
 @Command(name = "demo",
         mixinStandardHelpOptions = true,
@@ -150,7 +162,7 @@ final class DemoCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /**
-     * What a finished run hands to {@link #beforeStop} while every process still runs.
+     * The outcome of a run, handed to {@link #beforeStop} while every process still runs.
      *
      * @param prometheusUrl the Prometheus base URL, or null without {@code --prometheus}
      * @param servicePorts  the HTTP port of each service
@@ -166,7 +178,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Called after the evaluation, before the processes stop; tests query the running system from here. */
-    java.util.function.Consumer<FinishedRun> beforeStop = run -> { };
+    Consumer<FinishedRun> beforeStop = run -> { };
 
     private final List<DemoProcess> services = new ArrayList<>();
     private DemoProcess prometheus;
@@ -273,8 +285,8 @@ final class DemoCommand implements Callable<Integer> {
         int port = freePort();
         // The packaged CLI when it is there; otherwise this JVM's own class path.
         Path cliJar = root.resolve("pair-cli/target/pair-cli.jar");
-        String classPath = Files.isRegularFile(cliJar) ? cliJar + java.io.File.pathSeparator
-                + root.resolve("pair-cli/target/lib") + java.io.File.separator + "*"
+        String classPath = Files.isRegularFile(cliJar) ? cliJar + File.pathSeparator
+                + root.resolve("pair-cli/target/lib") + File.separator + "*"
                 : System.getProperty("java.class.path");
         List<String> command = List.of(javaBinary(), "-Xmx1g", "-cp", classPath,
                 PairCli.class.getName(), "broker", "--port", Integer.toString(port), "--data-dir",
@@ -387,6 +399,7 @@ final class DemoCommand implements Callable<Integer> {
                     .append("    static_configs:\n      - targets: [\"127.0.0.1:").append(service.httpPort())
                     .append("\"]\n");
         }
+
         Path configFile = run.resolve("prometheus.yml");
         Files.writeString(configFile, config.toString(), StandardCharsets.UTF_8);
         int port = freePort();
@@ -395,12 +408,13 @@ final class DemoCommand implements Callable<Integer> {
                 Map.of(), root, run.resolve("logs/prometheus.log"), 0);
         prometheus.start();
         prometheusUrl = "http://127.0.0.1:" + port;
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+        HttpClient http = HttpClient.newHttpClient();
         Instant deadline = Instant.now().plusSeconds(60);
         while (true) {
             try {
-                if (http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(prometheusUrl + "/-/ready"))
-                        .build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                if (http.send(HttpRequest.newBuilder(URI.create(prometheusUrl + "/-/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     break;
                 }
             } catch (IOException e) {
@@ -419,9 +433,8 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Writes the prompts and returns the coordinates of each record, by record id. */
     private Map<String, String> feed(String bootstrap, List<FlaggedPrompt> emoji, List<FlaggedPrompt> i2p)
-            throws InterruptedException, java.util.concurrent.ExecutionException {
-        Map<String, java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
-                new LinkedHashMap<>();
+            throws InterruptedException, ExecutionException {
+        Map<String, Future<RecordMetadata>> sent = new LinkedHashMap<>();
         Map<String, Object> settings = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.CLIENT_ID_CONFIG, "pair-demo-feed", ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 20);
@@ -437,8 +450,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         Map<String, String> coordinates = new HashMap<>();
         for (var entry : sent.entrySet()) {
-            var metadata = entry.getValue().get();
-            coordinates.put(entry.getKey(), dev.pairstream.contracts.event.DeadLetter.coordinates(metadata.topic(),
+            RecordMetadata metadata = entry.getValue().get();
+            coordinates.put(entry.getKey(), DeadLetter.coordinates(metadata.topic(),
                     metadata.partition(), metadata.offset()));
         }
         out.printf(Locale.ROOT, "fed %d flagged prompts: %d emoji-world '%s' prompts for %s, %d I2P prompts for %s"
@@ -636,8 +649,7 @@ final class DemoCommand implements Callable<Integer> {
                 percent ? 100 * value : value);
     }
 
-    private static Path copy(FileSystemArtifactStore store, dev.pairstream.contracts.artifact.ArtifactRef ref,
-            Path target) throws IOException {
+    private static Path copy(FileSystemArtifactStore store, ArtifactRef ref, Path target) throws IOException {
         Files.copy(store.pathOf(ref), target, StandardCopyOption.REPLACE_EXISTING);
         return target;
     }
@@ -678,7 +690,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One child process of {@code ./pair demo}: the broker or a service. Its output goes to a log file, appended across
- * restarts. A service has an HTTP port whose readiness endpoint tells when it serves.
+ * restarts. A service has an HTTP port, and its readiness endpoint reports when it is ready.
  */
 final class DemoProcess {
 
@@ -90,7 +91,7 @@ final class DemoProcess {
         for (String folder : List.of("/usr/bin", "/bin")) {
             Path setsid = Path.of(folder, "setsid");
             if (Files.isExecutable(setsid)) {
-                List<String> wrapped = new java.util.ArrayList<>(command.size() + 1);
+                List<String> wrapped = new ArrayList<>(command.size() + 1);
                 wrapped.add(setsid.toString());
                 wrapped.addAll(command);
                 return wrapped;
@@ -113,7 +114,7 @@ final class DemoProcess {
         return process == null || process.isAlive() ? null : process.exitValue();
     }
 
-    /** Returns whether the service answers its readiness check with UP. */
+    /** Returns whether the service's readiness check returns HTTP 200 (UP). */
     boolean isReady() {
         if (httpPort == 0 || !isAlive()) {
             return false;

@@ -35,8 +35,8 @@ import picocli.CommandLine;
  * The main job in a reduced size, over the real broker and the four packaged services, each in its own process, with
  * a real Prometheus scraping them: {@code ./pair demo} with few prompts, steps and evaluation pictures. While every
  * process still runs, each PromQL expression of the Grafana dashboards and each alert rule is evaluated by that
- * Prometheus and must return data. An alert expression is checked without its comparison to a number, which is the
- * signal it watches; the rule itself must load and evaluate without error.
+ * Prometheus and must return data. An alert expression is checked without its comparison to a number, because that
+ * part is the signal the alert watches. The rule itself must load and evaluate without error.
  *
  * <p>Prometheus comes from Debian's {@code prometheus} package, which {@code .ci/run} installs. Without it the test
  * is skipped, unless {@code PAIRSTREAM_E2E_REQUIRE_PROMETHEUS=true}, which CI sets, makes that a failure.

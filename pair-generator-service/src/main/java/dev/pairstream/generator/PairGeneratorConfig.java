@@ -23,7 +23,7 @@ public interface PairGeneratorConfig {
     @WithDefault("render")
     Mode mode();
 
-    /** What a rendering service does with a flagged prompt for a base model other than the one it renders. */
+    /** The handling of a flagged prompt for a base model other than the one a rendering service renders. */
     enum OtherBaseModels {
         /** Sends the record to the dead-letter topic, for deployments where every prompt should be rendered. */
         DEAD_LETTER,

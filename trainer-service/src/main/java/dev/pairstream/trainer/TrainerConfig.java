@@ -22,7 +22,7 @@ public interface TrainerConfig {
     Optional<Path> catalog();
 
     /**
-     * How concepts form the concept sets that jobs train: {@code concept} (one set per concept) or {@code category}
+     * The grouping of concepts into the concept sets that jobs train: {@code concept} (one set per concept) or {@code category}
      * (one per moderation category of the catalog). It must match the fisher-service's {@code pair.fisher.concept-sets},
      * since a job starts from a Fisher snapshot of its set.
      */

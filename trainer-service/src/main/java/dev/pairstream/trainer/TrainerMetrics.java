@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code trainer.loss{concept_set}} (newest step loss), {@code trainer.job.progress{concept_set}} (share of the
  * newest job's steps done), {@code trainer.jobs.finished{outcome}}, {@code trainer.pairs.materialised} and
  * {@code trainer.records.rejected{topic}}. The counters of every outcome and input topic exist from the start at
- * zero, so that an alert on their increase sees the first failure.
+ * zero, so that an alert on their increase detects the first failure.
  */
 final class TrainerMetrics {
 

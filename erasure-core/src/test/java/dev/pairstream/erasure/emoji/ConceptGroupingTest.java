@@ -21,7 +21,7 @@ class ConceptGroupingTest {
     }
 
     @Test
-    void categoryGroupingJoinsEveryUnsafeConceptOfTheCategorySorted() {
+    void categoryGroupingJoinsCategoryConcepts() {
         ConceptGrouping grouping = new ConceptGrouping(ConceptGrouping.Mode.CATEGORY, CATALOG);
 
         ConceptGrouping.ConceptSet set = grouping.setOf("pistol");
