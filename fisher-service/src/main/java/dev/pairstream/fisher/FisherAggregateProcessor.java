@@ -16,11 +16,15 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -36,9 +40,12 @@ import org.jboss.logging.Logger;
 /**
  * Keeps the Fisher aggregate of every concept of its task and publishes snapshots.
  *
- * <p>A routed pair is first stored as pending. When {@code batchPairs} pairs are pending, or at every flush interval,
- * the pending pairs of each concept are estimated together with {@link PairFisher} (one batched backward pass per
- * chunk), their sums are added to the concept's sums, and the pairs move from pending to counted. Everything lives
+ * <p>A routed pair is first stored as pending. When {@code batchPairs} pairs of the task are pending, the pending pairs
+ * of each concept are estimated together with {@link PairFisher} (one batched backward pass per chunk), their sums
+ * are added to the concept's sums, and the pairs move from pending to counted. A concept whose oldest pending pair has
+ * waited the flush interval is estimated with fewer pairs. The wait counts from the pair's arrival, not from a fixed
+ * tick, so a burst that arrives just before a tick is not split into a small estimate and a large one (each estimate
+ * costs a backward pass and a rewrite of the concept's sums, so fewer, fuller estimates cost less per pair). Everything lives
  * in state stores backed by changelog topics, and under {@code exactly_once_v2} the store updates, the input offsets
  * and the output records of a task commit together: a task that dies before its commit leaves no trace, and its
  * replacement restores the stores and reads the same records again. Pending pairs therefore survive a crash, and a
@@ -60,6 +67,8 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
 
     private static final Logger LOG = Logger.getLogger(FisherAggregateProcessor.class);
     private static final char SEPARATOR = '|';
+    // Pending pairs are checked this many times per flush interval, so a pair waits at most 1.25 intervals.
+    private static final int CHECKS_PER_FLUSH_INTERVAL = 4;
 
     private final FisherStreamSettings settings;
     private final PairFisher fisher;
@@ -76,6 +85,8 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
     private KeyValueStore<String, byte[]> sums;
     private KeyValueStore<String, byte[]> states;
     private int pendingCount;
+    // Wall-clock time at which the oldest pending pair of each concept key arrived; not persisted.
+    private final Map<String, Long> pendingSince = new HashMap<>();
 
     FisherAggregateProcessor(FisherStreamSettings settings, PairFisher fisher, PairPictures pictures,
             ArtifactStore store, FisherMetrics metrics, Clock clock) {
@@ -109,16 +120,21 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
         this.counted = context.getStateStore(COUNTED_STORE);
         this.sums = context.getStateStore(SUMS_STORE);
         this.states = context.getStateStore(STATE_STORE);
+        // Pairs restored from the store have waited an unknown time, so they are due at the first check.
+        long restoredSince = context.currentSystemTimeMs() - settings.flushInterval().toMillis();
         try (KeyValueIterator<String, byte[]> all = pending.all()) {
             while (all.hasNext()) {
-                all.next();
+                ConceptPair pair = InternalJson.read(all.next().value, ConceptPair.class);
+                pendingSince.putIfAbsent(pair.conceptKey(), restoredSince);
                 pendingCount++;
             }
         }
         if (pendingCount > 0) {
             LOG.infof("Task %s resumes with %d pending pairs", context.taskId(), pendingCount);
         }
-        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        Duration checkInterval = settings.flushInterval().dividedBy(CHECKS_PER_FLUSH_INTERVAL);
+        context.schedule(checkInterval.isZero() ? Duration.ofMillis(1) : checkInterval,
+                PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
     @Override
@@ -131,18 +147,25 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
             return;
         }
         pending.put(key, InternalJson.write(pair));
+        pendingSince.putIfAbsent(pair.conceptKey(), context.currentSystemTimeMs());
         pendingCount++;
         if (pendingCount >= settings.batchPairs()) {
-            flush();
+            flush(null);
         }
     }
 
     private void punctuate(long timestamp) {
-        if (pendingCount > 0) {
-            flush();
+        long now = timestamp;
+        Set<String> waitedLongEnough = new HashSet<>();
+        pendingSince.forEach((conceptKey, since) -> {
+            if (now - since >= settings.flushInterval().toMillis()) {
+                waitedLongEnough.add(conceptKey);
+            }
+        });
+        if (!waitedLongEnough.isEmpty()) {
+            flush(waitedLongEnough);
         }
         List<String> due = new ArrayList<>();
-        long now = timestamp;
         try (KeyValueIterator<String, byte[]> all = states.all()) {
             while (all.hasNext()) {
                 KeyValue<String, byte[]> entry = all.next();
@@ -156,17 +179,28 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
         due.forEach(this::snapshot);
     }
 
-    /** Estimates every pending pair, grouped by concept, and adds the results to the aggregates. */
-    private void flush() {
+    /**
+     * Estimates the pending pairs of the given concept keys, or of every concept when {@code conceptKeys} is null,
+     * grouped by concept, and adds the results to the aggregates.
+     */
+    private void flush(Set<String> conceptKeys) {
         Map<String, List<ConceptPair>> byConcept = new LinkedHashMap<>();
         try (KeyValueIterator<String, byte[]> all = pending.all()) {
             while (all.hasNext()) {
                 ConceptPair pair = InternalJson.read(all.next().value, ConceptPair.class);
-                byConcept.computeIfAbsent(pair.conceptKey(), key -> new ArrayList<>()).add(pair);
+                if (conceptKeys == null || conceptKeys.contains(pair.conceptKey())) {
+                    byConcept.computeIfAbsent(pair.conceptKey(), key -> new ArrayList<>()).add(pair);
+                }
             }
         }
-        byConcept.forEach(this::estimate);
-        pendingCount = 0;
+        byConcept.forEach((conceptKey, pairs) -> {
+            estimate(conceptKey, pairs);
+            pendingCount -= pairs.size();
+            pendingSince.remove(conceptKey);
+        });
+        if (conceptKeys == null) {
+            pendingSince.clear();
+        }
     }
 
     private void estimate(String conceptKey, List<ConceptPair> pairs) {

@@ -34,7 +34,10 @@ public interface FisherServiceConfig {
     @WithDefault("64")
     int batchPairs();
 
-    /** How often pending pairs are computed even when fewer than batch-pairs wait. */
+    /**
+     * How long a pending pair waits for batch-pairs pairs before its concept is computed with fewer; checked four times
+     * per interval.
+     */
     @WithDefault("2s")
     Duration flushInterval();
 

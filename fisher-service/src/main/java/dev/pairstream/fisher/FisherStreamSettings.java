@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * @param baseModelId        the base model whose pairs the stream estimates (pairs of other models are skipped)
  * @param batchPairs         pending pairs of one task that start a Fisher computation, and pairs per backward pass
- * @param flushInterval      how often pending pairs are computed even when fewer than {@code batchPairs} wait
+ * @param flushInterval      how long a pending pair waits before its concept is computed with fewer than {@code batchPairs}
  * @param snapshotEveryPairs newly counted pairs of a concept after which its snapshot is published
  * @param snapshotInterval   age after which a concept with newly counted pairs gets a snapshot anyway
  * @param seed               the estimation seed, which with each pair's sample id selects the timestep and the noise

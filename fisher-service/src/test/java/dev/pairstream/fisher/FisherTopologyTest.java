@@ -173,6 +173,49 @@ class FisherTopologyTest {
     }
 
     @Test
+    void pairsArrivingAroundAFlushCheckAreEstimatedTogether() throws IOException {
+        try (Driver driver = new Driver()) {
+            // Given two pairs that arrive 1.9 s after the start, and a third 0.2 s later
+            driver.driver.advanceWallClockTime(Duration.ofMillis(1900));
+            driver.pairs.pipeInput("k", TestPairs.json(TestPairs.pistolPair(store, 1)));
+            driver.pairs.pipeInput("k", TestPairs.json(TestPairs.pistolPair(store, 2)));
+            driver.driver.advanceWallClockTime(Duration.ofMillis(200));
+            driver.pairs.pipeInput("k", TestPairs.json(TestPairs.pistolPair(store, 3)));
+
+            // Then nothing is estimated before the first pair has waited the 2 s flush interval
+            driver.driver.advanceWallClockTime(Duration.ofMillis(1600));
+            assertEquals(0, driver.registry.get("fisher.gradients").timer().count());
+
+            // And then the three pairs are estimated in one computation
+            driver.driver.advanceWallClockTime(Duration.ofMillis(500));
+            assertEquals(1, driver.registry.get("fisher.gradients").timer().count());
+            driver.driver.advanceWallClockTime(Duration.ofMinutes(1));
+            List<FisherSnapshot> snapshots = driver.snapshots.readValuesToList();
+            assertEquals(1, snapshots.size());
+            assertEquals(3, snapshots.get(0).pairCount());
+        }
+    }
+
+    @Test
+    void conceptsAreFlushedByTheirOwnOldestPair() throws IOException {
+        ErasurePair axe = TestPairs.pair(store, 1, List.of("axe"), "an axe", "a hammer");
+        try (Driver driver = new Driver()) {
+            // Given a pistol pair, and an axe pair that arrives 1.5 s later
+            driver.pairs.pipeInput("k", TestPairs.json(TestPairs.pistolPair(store, 2)));
+            driver.driver.advanceWallClockTime(Duration.ofMillis(1500));
+            driver.pairs.pipeInput("k", TestPairs.json(axe));
+
+            // When the pistol pair has waited the flush interval, only the pistol is estimated
+            driver.driver.advanceWallClockTime(Duration.ofMillis(1000));
+            assertEquals(1, driver.registry.get("fisher.gradients").timer().count());
+
+            // Then the axe follows once its own pair has waited the interval
+            driver.driver.advanceWallClockTime(Duration.ofMillis(1500));
+            assertEquals(2, driver.registry.get("fisher.gradients").timer().count());
+        }
+    }
+
+    @Test
     void pairsCountOncePerConcept() throws IOException {
         ErasurePair pistol = TestPairs.pistolPair(store, 1);
         ErasurePair both = TestPairs.pair(store, 2, List.of("axe", "pistol"), "a pistol and an axe",

@@ -46,8 +46,9 @@ final class BenchFisherStreamCommand implements Callable<Integer> {
             description = "Concept whose pairs warm the stream up, unmeasured (default: ${DEFAULT-VALUE}).")
     String warmUpConcept;
 
-    @Option(names = "--pairs-per-concept", defaultValue = "32",
-            description = "Pairs of each concept (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pairs-per-concept", defaultValue = "64",
+            description = "Pairs of each concept, and the snapshot threshold of the stream (default:"
+                    + " ${DEFAULT-VALUE}, the fisher-service's pair.fisher.snapshot-every-pairs).")
     int pairsPerConcept;
 
     @Option(names = "--batch-pairs", defaultValue = "64",
