@@ -52,6 +52,11 @@ final class BenchPairsCommand implements Callable<Integer> {
             description = "ONNX Runtime threads of the sentence encoder (default: ${DEFAULT-VALUE}).")
     int encoderThreads;
 
+    @Option(names = "--encoder-workers", defaultValue = "2",
+            description = "Sentence embeddings computed side by side, as pair.generator.encoder-workers"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int encoderWorkers;
+
     @Option(names = "--timeout", defaultValue = "PT10M",
             description = "Maximum wait for the broker side, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration timeout;
@@ -64,9 +69,10 @@ final class BenchPairsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (limit < 0 || encoderThreads < 1) {
+        if (limit < 0 || encoderThreads < 1 || encoderWorkers < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be 0 or more and"
-                    + " --encoder-threads at least 1, but were " + limit + " and " + encoderThreads);
+                    + " --encoder-threads and --encoder-workers at least 1, but were " + limit + ", " + encoderThreads
+                    + " and " + encoderWorkers);
         }
         if (!Files.isRegularFile(csv)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "I2P prompts file " + csv.toAbsolutePath()
@@ -76,12 +82,15 @@ final class BenchPairsCommand implements Callable<Integer> {
                 new TreeSet<>(ConceptCatalog.loadDefault().categories()));
         PairsBenchmark.Result result;
         try (KafkaLocalBroker broker = BenchBroker.start()) {
-            result = PairsBenchmark.run(prompts, broker.bootstrapServers(), encoderThreads, timeout);
+            result = PairsBenchmark.run(prompts, broker.bootstrapServers(), encoderThreads, encoderWorkers,
+                    timeout);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("prompts", result.prompts());
+            figures.put("encoderThreads", encoderThreads);
+            figures.put("encoderWorkers", encoderWorkers);
             figures.put("brokerSeconds", result.brokerSeconds());
             figures.put("brokerPromptsPerSecond", result.brokerPromptsPerSecond());
             figures.put("inProcessSeconds", result.inProcessSeconds());
@@ -92,7 +101,8 @@ final class BenchPairsCommand implements Callable<Integer> {
             figures.put("inProcessDeadLettersByReason", result.inProcessReasons());
             out.println(new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(figures));
         } else {
-            out.printf(Locale.ROOT, "%d I2P prompts, encoder threads %d%n", result.prompts(), encoderThreads);
+            out.printf(Locale.ROOT, "%d I2P prompts, encoder threads %d, encoder workers %d%n", result.prompts(),
+                    encoderThreads, encoderWorkers);
             out.printf(Locale.ROOT, "through the broker  %8.2f s  %8.1f prompts/s  (%d pairs, %d dead letters)%n",
                     result.brokerSeconds(), result.brokerPromptsPerSecond(), result.broker().pairs(),
                     result.broker().deadLetters());

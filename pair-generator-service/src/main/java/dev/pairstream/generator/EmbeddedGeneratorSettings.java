@@ -1,9 +1,11 @@
 package dev.pairstream.generator;
 
+import dev.pairstream.erasure.text.MiniLmTextEncoder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Settings of a pair generator that runs outside Quarkus, such as the ones {@link PairsBenchmark} and
@@ -15,9 +17,10 @@ import java.util.Optional;
  * @param groupId         consumer group of the flagged-prompt consumer
  * @param transactionalId transactional id of its producer
  * @param encoderThreads  ONNX Runtime intra-op threads of the sentence encoder
+ * @param encoderWorkers  sentence embeddings the encoder computes side by side
  */
 public record EmbeddedGeneratorSettings(Mode mode, Path modelFolder, Path artifactStore, String groupId,
-        String transactionalId, int encoderThreads) implements PairGeneratorConfig {
+        String transactionalId, int encoderThreads, int encoderWorkers) implements PairGeneratorConfig {
 
     public EmbeddedGeneratorSettings {
         Objects.requireNonNull(mode, "mode");
@@ -28,12 +31,16 @@ public record EmbeddedGeneratorSettings(Mode mode, Path modelFolder, Path artifa
         if (encoderThreads < 1) {
             throw new IllegalArgumentException("Invalid encoderThreads " + encoderThreads + "; expected at least 1");
         }
+        if (encoderWorkers < 1) {
+            throw new IllegalArgumentException("Invalid encoderWorkers " + encoderWorkers + "; expected at least 1");
+        }
     }
 
     /** Returns text-only settings with the default model folder and artifact store, which text-only never reads. */
-    public static EmbeddedGeneratorSettings textOnly(String groupId, String transactionalId, int encoderThreads) {
+    public static EmbeddedGeneratorSettings textOnly(String groupId, String transactionalId, int encoderThreads,
+            int encoderWorkers) {
         return new EmbeddedGeneratorSettings(Mode.TEXT_ONLY, Path.of("models", "emoji-world-base"),
-                Path.of("data", "artifacts"), groupId, transactionalId, encoderThreads);
+                Path.of("data", "artifacts"), groupId, transactionalId, encoderThreads, encoderWorkers);
     }
 
     @Override
@@ -54,6 +61,11 @@ public record EmbeddedGeneratorSettings(Mode mode, Path modelFolder, Path artifa
     @Override
     public int maxPromptChars() {
         return 2000;
+    }
+
+    @Override
+    public MiniLmTextEncoder.Variant sentenceEncoder() {
+        return MiniLmTextEncoder.Variant.QUANTIZED;
     }
 
     @Override
@@ -95,18 +107,18 @@ public record EmbeddedGeneratorSettings(Mode mode, Path modelFolder, Path artifa
             }
 
             @Override
-            public int maxPollRecords() {
-                return 64;
+            public OptionalInt maxPollRecords() {
+                return OptionalInt.empty();
             }
 
             @Override
-            public int batchSize() {
-                return 32;
+            public OptionalInt batchSize() {
+                return OptionalInt.empty();
             }
 
             @Override
-            public int maxBufferedRecords() {
-                return 256;
+            public OptionalInt maxBufferedRecords() {
+                return OptionalInt.empty();
             }
 
             @Override

@@ -71,6 +71,7 @@ public class FlaggedPromptConsumer {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     private final PairGeneratorConfig config;
+    private final ConsumerLimits limits;
     private final PairGeneratorComponents components;
     private final Map<String, Object> kafkaConfig;
     private final PublishedPairIds publishedPairIds;
@@ -86,7 +87,8 @@ public class FlaggedPromptConsumer {
     @Inject
     public FlaggedPromptConsumer(PairGeneratorConfig config, PairGeneratorComponents components,
             @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, MeterRegistry registry) {
-        checkSettings(config.consumer());
+        limits = ConsumerLimits.of(config);
+        checkSettings(config.consumer(), limits);
         this.config = config;
         this.components = components;
         this.kafkaConfig = kafkaConfig;
@@ -251,7 +253,7 @@ public class FlaggedPromptConsumer {
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // Only committed pairs of an upstream transactional producer count as input.
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        settings.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.consumer().maxPollRecords());
+        settings.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, limits.maxPollRecords());
         settings.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         return settings;
     }
@@ -290,15 +292,15 @@ public class FlaggedPromptConsumer {
         }
     }
 
-    private static void checkSettings(PairGeneratorConfig.Consumer consumer) {
-        if (consumer.maxPollRecords() < 1 || consumer.batchSize() < 1 || consumer.deduplicationCapacity() < 1) {
-            throw new IllegalArgumentException("pair.generator.consumer.max-poll-records (" + consumer.maxPollRecords()
-                    + "), batch-size (" + consumer.batchSize() + ") and deduplication-capacity ("
+    private static void checkSettings(PairGeneratorConfig.Consumer consumer, ConsumerLimits limits) {
+        if (limits.maxPollRecords() < 1 || limits.batchSize() < 1 || consumer.deduplicationCapacity() < 1) {
+            throw new IllegalArgumentException("pair.generator.consumer.max-poll-records (" + limits.maxPollRecords()
+                    + "), batch-size (" + limits.batchSize() + ") and deduplication-capacity ("
                     + consumer.deduplicationCapacity() + ") must each be at least 1");
         }
-        if (consumer.maxBufferedRecords() < consumer.batchSize()) {
+        if (limits.maxBufferedRecords() < limits.batchSize()) {
             throw new IllegalArgumentException("pair.generator.consumer.max-buffered-records is "
-                    + consumer.maxBufferedRecords() + "; expected at least batch-size, " + consumer.batchSize());
+                    + limits.maxBufferedRecords() + "; expected at least batch-size, " + limits.batchSize());
         }
     }
 
@@ -336,7 +338,7 @@ public class FlaggedPromptConsumer {
         }
 
         private void applyBackPressure() {
-            int limit = config.consumer().maxBufferedRecords();
+            int limit = limits.maxBufferedRecords();
             if (!paused && buffer.size() >= limit) {
                 consumer.pause(consumer.assignment());
                 paused = true;
@@ -355,7 +357,7 @@ public class FlaggedPromptConsumer {
                 return;
             }
             List<InputRecord> batch = new ArrayList<>();
-            while (!buffer.isEmpty() && batch.size() < config.consumer().batchSize()) {
+            while (!buffer.isEmpty() && batch.size() < limits.batchSize()) {
                 batch.add(buffer.pollFirst());
             }
             List<PairOutcome> outcomes = generator.process(batch, publishedPairIds::contains);

