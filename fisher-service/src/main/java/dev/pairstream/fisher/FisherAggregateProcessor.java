@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -40,12 +41,17 @@ import org.jboss.logging.Logger;
 /**
  * Keeps the Fisher aggregate of every concept of its task and publishes snapshots.
  *
- * <p>A routed pair is first stored as pending. When {@code batchPairs} pairs of the task are pending, the pending pairs
- * of each concept are estimated together with {@link PairFisher} (one batched backward pass per chunk), their sums
- * are added to the concept's sums, and the pairs move from pending to counted. A concept whose oldest pending pair has
- * waited the flush interval is estimated with fewer pairs. The wait counts from the pair's arrival, not from a fixed
- * tick, so a burst that arrives just before a tick is not split into a small estimate and a large one (each estimate
- * costs a backward pass and a rewrite of the concept's sums, so fewer, fuller estimates cost less per pair). Everything lives
+ * <p>A routed pair is first stored as pending. When {@code batchPairs} pairs of one concept are pending, they are
+ * estimated together with {@link PairFisher} (one batched backward pass per chunk), their sums are added to the
+ * concept's sums, and the pairs move from pending to counted. A concept whose oldest pending pair has waited the flush
+ * interval is estimated with fewer pairs. Both the count and the wait are per concept. The wait counts from the
+ * pair's arrival or from the end of the instance's last estimate, whichever is later, because while the stream
+ * thread estimates, the records behind it cannot arrive. So pairs of several concepts that arrive interleaved, a
+ * burst that arrives just before a check, or a burst stuck behind another concept's estimate, are not split into
+ * small estimates: each estimate costs a backward pass and a rewrite of the concept's sums, so fewer, fuller
+ * estimates cost less per pair. A pair waits at most {@value #MAX_WAIT_INTERVALS} flush intervals after its
+ * arrival. Pending pairs wait in a state store, not in
+ * memory; their pictures are read when they are estimated. Everything lives
  * in state stores backed by changelog topics, and under {@code exactly_once_v2} the store updates, the input offsets
  * and the output records of a task commit together: a task that dies before its commit leaves no trace, and its
  * replacement restores the stores and reads the same records again. Pending pairs therefore survive a crash, and a
@@ -67,8 +73,9 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
 
     private static final Logger LOG = Logger.getLogger(FisherAggregateProcessor.class);
     private static final char SEPARATOR = '|';
-    // Pending pairs are checked this many times per flush interval, so a pair waits at most 1.25 intervals.
+    // Pending pairs are checked this many times per flush interval.
     private static final int CHECKS_PER_FLUSH_INTERVAL = 4;
+    static final int MAX_WAIT_INTERVALS = 5;
 
     private final FisherStreamSettings settings;
     private final PairFisher fisher;
@@ -84,12 +91,16 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
     private KeyValueStore<String, Long> counted;
     private KeyValueStore<String, byte[]> sums;
     private KeyValueStore<String, byte[]> states;
-    private int pendingCount;
-    // Wall-clock time at which the oldest pending pair of each concept key arrived; not persisted.
+    // Pending pairs of each concept key, and the wall-clock time at which the oldest of them arrived; rebuilt from the
+    // pending store at start.
+    private final Map<String, Integer> pendingByConcept = new HashMap<>();
     private final Map<String, Long> pendingSince = new HashMap<>();
+    // Wall-clock end of the last estimate of any task of this instance, which share one stream thread per estimator.
+    private final AtomicLong lastEstimateEnd;
 
     FisherAggregateProcessor(FisherStreamSettings settings, PairFisher fisher, PairPictures pictures,
-            ArtifactStore store, FisherMetrics metrics, Clock clock) {
+            ArtifactStore store, FisherMetrics metrics, Clock clock, AtomicLong lastEstimateEnd) {
+        this.lastEstimateEnd = Objects.requireNonNull(lastEstimateEnd, "lastEstimateEnd");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.fisher = Objects.requireNonNull(fisher, "fisher");
         this.pictures = Objects.requireNonNull(pictures, "pictures");
@@ -126,11 +137,11 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
             while (all.hasNext()) {
                 ConceptPair pair = InternalJson.read(all.next().value, ConceptPair.class);
                 pendingSince.putIfAbsent(pair.conceptKey(), restoredSince);
-                pendingCount++;
+                pendingByConcept.merge(pair.conceptKey(), 1, Integer::sum);
             }
         }
-        if (pendingCount > 0) {
-            LOG.infof("Task %s resumes with %d pending pairs", context.taskId(), pendingCount);
+        if (!pendingByConcept.isEmpty()) {
+            LOG.infof("Task %s resumes with pending pairs %s", context.taskId(), pendingByConcept);
         }
         Duration checkInterval = settings.flushInterval().dividedBy(CHECKS_PER_FLUSH_INTERVAL);
         context.schedule(checkInterval.isZero() ? Duration.ofMillis(1) : checkInterval,
@@ -148,17 +159,18 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
         }
         pending.put(key, InternalJson.write(pair));
         pendingSince.putIfAbsent(pair.conceptKey(), context.currentSystemTimeMs());
-        pendingCount++;
-        if (pendingCount >= settings.batchPairs()) {
-            flush(null);
+        if (pendingByConcept.merge(pair.conceptKey(), 1, Integer::sum) >= settings.batchPairs()) {
+            flush(Set.of(pair.conceptKey()));
         }
     }
 
     private void punctuate(long timestamp) {
         long now = timestamp;
         Set<String> waitedLongEnough = new HashSet<>();
+        long interval = settings.flushInterval().toMillis();
+        long quietSince = lastEstimateEnd.get();
         pendingSince.forEach((conceptKey, since) -> {
-            if (now - since >= settings.flushInterval().toMillis()) {
+            if (now - Math.max(since, quietSince) >= interval || now - since >= MAX_WAIT_INTERVALS * interval) {
                 waitedLongEnough.add(conceptKey);
             }
         });
@@ -179,28 +191,22 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
         due.forEach(this::snapshot);
     }
 
-    /**
-     * Estimates the pending pairs of the given concept keys, or of every concept when {@code conceptKeys} is null,
-     * grouped by concept, and adds the results to the aggregates.
-     */
+    /** Estimates the pending pairs of the given concept keys, grouped by concept, and adds them to the aggregates. */
     private void flush(Set<String> conceptKeys) {
         Map<String, List<ConceptPair>> byConcept = new LinkedHashMap<>();
         try (KeyValueIterator<String, byte[]> all = pending.all()) {
             while (all.hasNext()) {
                 ConceptPair pair = InternalJson.read(all.next().value, ConceptPair.class);
-                if (conceptKeys == null || conceptKeys.contains(pair.conceptKey())) {
+                if (conceptKeys.contains(pair.conceptKey())) {
                     byConcept.computeIfAbsent(pair.conceptKey(), key -> new ArrayList<>()).add(pair);
                 }
             }
         }
         byConcept.forEach((conceptKey, pairs) -> {
             estimate(conceptKey, pairs);
-            pendingCount -= pairs.size();
+            pendingByConcept.remove(conceptKey);
             pendingSince.remove(conceptKey);
         });
-        if (conceptKeys == null) {
-            pendingSince.clear();
-        }
     }
 
     private void estimate(String conceptKey, List<ConceptPair> pairs) {
@@ -237,6 +243,8 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
         }
         long elapsed = System.nanoTime() - start;
         metrics.gradientBatch(elapsed);
+        // The context's wall-clock time was read when the record or punctuation began, before the estimate ran.
+        lastEstimateEnd.accumulateAndGet(context.currentSystemTimeMs() + elapsed / 1_000_000, Math::max);
 
         for (PairHalf half : PairHalf.values()) {
             addSums(conceptKey, half, estimates.get(half));

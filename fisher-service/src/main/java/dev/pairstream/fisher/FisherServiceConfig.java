@@ -30,13 +30,14 @@ public interface FisherServiceConfig {
     /** Linear modules to estimate, as diffusers paths; when absent, every cross-attention to_k and to_v. */
     Optional<List<String>> targetModules();
 
-    /** Pending pairs of one task that start a Fisher computation, and pairs per backward pass. */
+    /** Pending pairs of one concept that start a Fisher computation, and pairs per backward pass. */
     @WithDefault("64")
     int batchPairs();
 
     /**
-     * How long a pending pair waits for batch-pairs pairs before its concept is computed with fewer; checked four times
-     * per interval.
+     * How long a concept's pending pairs wait for batch-pairs pairs before they are computed with fewer, counted from
+     * the oldest pair's arrival or the end of the last computation, whichever is later, and at most five intervals
+     * from its arrival. Checked four times per interval.
      */
     @WithDefault("2s")
     Duration flushInterval();

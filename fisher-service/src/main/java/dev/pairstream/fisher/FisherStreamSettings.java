@@ -9,8 +9,8 @@ import java.util.Objects;
  * the tests and {@code ./pair bench fisher-stream} build the same topology.
  *
  * @param baseModelId        the base model whose pairs the stream estimates (pairs of other models are skipped)
- * @param batchPairs         pending pairs of one task that start a Fisher computation, and pairs per backward pass
- * @param flushInterval      how long a pending pair waits before its concept is computed with fewer than {@code batchPairs}
+ * @param batchPairs         pending pairs of one concept that start a Fisher computation, and pairs per backward pass
+ * @param flushInterval      how long a pending pair waits before its concept is computed with fewer pairs
  * @param snapshotEveryPairs newly counted pairs of a concept after which its snapshot is published
  * @param snapshotInterval   age after which a concept with newly counted pairs gets a snapshot anyway
  * @param seed               the estimation seed, which with each pair's sample id selects the timestep and the noise

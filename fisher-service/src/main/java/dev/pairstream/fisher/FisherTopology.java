@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -55,6 +56,7 @@ public final class FisherTopology {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(fisher, "fisher");
         PairPictures pictures = new PairPictures(store, pictureSide);
+        AtomicLong lastEstimateEnd = new AtomicLong(Long.MIN_VALUE);
         StreamsBuilder builder = new StreamsBuilder();
         for (StoreBuilder<?> storeBuilder : FisherAggregateProcessor.storeBuilders()) {
             builder.addStateStore(storeBuilder);
@@ -72,7 +74,8 @@ public final class FisherTopology {
                 .mapValues(value -> ((Routed.Accepted) value).pair(), Named.as("concept-pairs"))
                 .repartition(Repartitioned.with(Serdes.String(), InternalJson.serde(ConceptPair.class))
                         .withName(REPARTITION_NAME))
-                .process(() -> new FisherAggregateProcessor(settings, fisher, pictures, store, metrics, clock),
+                .process(() -> new FisherAggregateProcessor(settings, fisher, pictures, store, metrics, clock,
+                        lastEstimateEnd),
                         Named.as("aggregate"), FisherAggregateProcessor.PENDING_STORE,
                         FisherAggregateProcessor.COUNTED_STORE, FisherAggregateProcessor.SUMS_STORE,
                         FisherAggregateProcessor.STATE_STORE);

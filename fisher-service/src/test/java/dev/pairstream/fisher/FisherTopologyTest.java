@@ -173,7 +173,7 @@ class FisherTopologyTest {
     }
 
     @Test
-    void pairsArrivingAroundAFlushCheckAreEstimatedTogether() throws IOException {
+    void flushWaitsForOldestPair() throws IOException {
         try (Driver driver = new Driver()) {
             // Given two pairs that arrive 1.9 s after the start, and a third 0.2 s later
             driver.driver.advanceWallClockTime(Duration.ofMillis(1900));
@@ -197,7 +197,7 @@ class FisherTopologyTest {
     }
 
     @Test
-    void conceptsAreFlushedByTheirOwnOldestPair() throws IOException {
+    void flushWaitIsPerConcept() throws IOException {
         ErasurePair axe = TestPairs.pair(store, 1, List.of("axe"), "an axe", "a hammer");
         try (Driver driver = new Driver()) {
             // Given a pistol pair, and an axe pair that arrives 1.5 s later
@@ -209,9 +209,53 @@ class FisherTopologyTest {
             driver.driver.advanceWallClockTime(Duration.ofMillis(1000));
             assertEquals(1, driver.registry.get("fisher.gradients").timer().count());
 
-            // Then the axe follows once its own pair has waited the interval
-            driver.driver.advanceWallClockTime(Duration.ofMillis(1500));
+            // Then the axe follows once its own pair has waited the interval after the pistol's estimate
+            driver.driver.advanceWallClockTime(Duration.ofMillis(3000));
             assertEquals(2, driver.registry.get("fisher.gradients").timer().count());
+        }
+    }
+
+    @Test
+    void flushWaitRestartsAfterEstimate() throws IOException {
+        ErasurePair axe = TestPairs.pair(store, 1, List.of("axe"), "an axe", "a hammer");
+        try (Driver driver = new Driver()) {
+            // Given an axe pair, and 1.5 s later four pistol pairs that fill a batch and are estimated at once
+            driver.pairs.pipeInput("k", TestPairs.json(axe));
+            driver.driver.advanceWallClockTime(Duration.ofMillis(1500));
+            for (int i = 0; i < 4; i++) {
+                driver.pairs.pipeInput("k", TestPairs.json(TestPairs.pistolPair(store, 10 + i)));
+            }
+            assertEquals(1, driver.registry.get("fisher.gradients").timer().count());
+
+            // When the axe pair is 2.5 s old but the pistol estimate ended only 1 s ago, the axe still waits
+            driver.driver.advanceWallClockTime(Duration.ofMillis(1000));
+            assertEquals(1, driver.registry.get("fisher.gradients").timer().count());
+
+            // Then the axe is estimated once the flush interval has passed since the pistol estimate ended (the
+            // estimate's real duration is added to the driver's clock, so the test leaves it 2.5 s)
+            driver.driver.advanceWallClockTime(Duration.ofMillis(2500));
+            assertEquals(2, driver.registry.get("fisher.gradients").timer().count());
+        }
+    }
+
+    @Test
+    void batchCountsPairsPerConcept() throws IOException {
+        try (Driver driver = new Driver()) {
+            // Given three pistol pairs and three axe pairs, interleaved, with four pairs a batch
+            for (int i = 0; i < 3; i++) {
+                driver.pairs.pipeInput("k", TestPairs.json(TestPairs.pistolPair(store, i)));
+                driver.pairs.pipeInput("k", TestPairs.json(TestPairs.pair(store, 10 + i, List.of("axe"),
+                        "an axe " + i, "a hammer " + i)));
+            }
+            // Then six pending pairs start nothing, because neither concept has four
+            assertEquals(0, driver.registry.get("fisher.gradients").timer().count());
+
+            // And the fourth pistol pair starts one computation, of the four pistol pairs only
+            driver.pairs.pipeInput("k", TestPairs.json(TestPairs.pistolPair(store, 3)));
+            assertEquals(1, driver.registry.get("fisher.gradients").timer().count());
+            assertEquals(4.0, driver.registry.get("fisher.pairs.processed").tag("concept", "pistol").counter().count());
+            driver.driver.advanceWallClockTime(Duration.ofSeconds(3));
+            assertEquals(3.0, driver.registry.get("fisher.pairs.processed").tag("concept", "axe").counter().count());
         }
     }
 

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class ConsumerLimitsTest {
 
     @Test
-    void textOnlyPairingCommitsLargerBatchesThanRendering() {
+    void limitsDependOnMode() {
         EmbeddedGeneratorSettings textOnly = EmbeddedGeneratorSettings.textOnly("group", "tx", 1, 1);
         EmbeddedGeneratorSettings rendering = new EmbeddedGeneratorSettings(PairGeneratorConfig.Mode.RENDER,
                 Path.of("models", "emoji-world-base"), Path.of("data", "artifacts"), "group", "tx", 1, 1);

@@ -109,7 +109,7 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     private final int maxTokens;
     private final LruCache<ContextKey, TextEncoding> contextCache;
     private final LruCache<String, float[]> embeddingCache;
-    // Runs the ONNX calls of sentenceEmbeddings(List) side by side; null with one sentence worker.
+    // Runs the ONNX calls of sentenceEmbeddings(List) side by side. Null with one sentence worker.
     private final ExecutorService sentenceWorkers;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
@@ -525,8 +525,9 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
 
         /**
          * Sets how many ONNX Runtime calls {@link #sentenceEmbeddings(List)} runs side by side, each on its own
-         * thread; default 1, in the caller's thread. With one intra-op thread, two workers on 2 cores embedded I2P
-         * prompts 1.8 times as fast as one (docs/benchmarks.md); the results do not depend on the number.
+         * thread; default 1, in the caller's thread. The results do not depend on the number. On 2 cores with one
+         * intra-op thread, the pair generator paired I2P prompts 1.6 times as fast with two workers as with one
+         * (docs/benchmarks.md).
          */
         public Builder sentenceWorkers(int sentenceWorkers) {
             if (sentenceWorkers < 1) {

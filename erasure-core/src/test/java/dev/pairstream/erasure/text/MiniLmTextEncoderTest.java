@@ -252,7 +252,7 @@ class MiniLmTextEncoderTest {
     }
 
     @Test
-    void sentenceWorkersGiveTheSameEmbeddingsAsOneThread() {
+    void sentenceWorkersKeepEmbeddings() {
         // Given: texts of several token counts, some sharing one, and encoders with one and with three workers
         List<String> texts = new ArrayList<>(List.of("a frog", LONG_PROMPT, "", "a kitchen knife on a wooden table",
                 "a red kite", "a blue car", "a frog"));
@@ -276,7 +276,7 @@ class MiniLmTextEncoderTest {
     }
 
     @Test
-    void quantizedVariantGivesSimilaritiesCloseToTheFullModel() {
+    void quantizedSimilarityNearFull() {
         // Given: the float32 and the int8 export, and pairs of texts from near paraphrases to unrelated ones
         List<List<String>> pairs = List.of(
                 List.of("a kitchen knife on a wooden table", "a picture of a kitchen knife"),
