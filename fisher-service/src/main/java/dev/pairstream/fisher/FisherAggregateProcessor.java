@@ -75,7 +75,7 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
     private static final char SEPARATOR = '|';
     // Pending pairs are checked this many times per flush interval.
     private static final int CHECKS_PER_FLUSH_INTERVAL = 4;
-    static final int MAX_WAIT_INTERVALS = 5;
+    static final int MAX_WAIT_INTERVALS = 10;
 
     private final FisherStreamSettings settings;
     private final PairFisher fisher;

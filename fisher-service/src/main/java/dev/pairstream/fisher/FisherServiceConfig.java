@@ -36,7 +36,7 @@ public interface FisherServiceConfig {
 
     /**
      * How long a concept's pending pairs wait for batch-pairs pairs before they are computed with fewer, counted from
-     * the oldest pair's arrival or the end of the last computation, whichever is later, and at most five intervals
+     * the oldest pair's arrival or the end of the last computation, whichever is later, and at most ten intervals
      * from its arrival. Checked four times per interval.
      */
     @WithDefault("2s")
