@@ -46,10 +46,9 @@ import org.jboss.logging.Logger;
  * concept's sums, and the pairs move from pending to counted. A concept whose oldest pending pair has waited the flush
  * interval is estimated with fewer pairs. Both the count and the wait are per concept. The wait counts from the
  * pair's arrival or from the end of the instance's last estimate, whichever is later, because while the stream
- * thread estimates, the records behind it cannot arrive. So pairs of several concepts that arrive interleaved, a
- * burst that arrives just before a check, or a burst stuck behind another concept's estimate, are not split into
- * small estimates: each estimate costs a backward pass and a rewrite of the concept's sums, so fewer, fuller
- * estimates cost less per pair. A pair waits at most {@value #MAX_WAIT_INTERVALS} flush intervals after its
+ * thread estimates, the records behind it cannot arrive. So interleaved concepts, a burst that arrives just before
+ * a check, and a burst stuck behind another concept's estimate are not split into small estimates. Each estimate
+ * costs a backward pass and a rewrite of the concept's sums, so fewer, fuller estimates cost less per pair. A pair waits at most {@value #MAX_WAIT_INTERVALS} flush intervals after its
  * arrival. Pending pairs wait in a state store, not in
  * memory; their pictures are read when they are estimated. Everything lives
  * in state stores backed by changelog topics, and under {@code exactly_once_v2} the store updates, the input offsets
