@@ -48,9 +48,9 @@ import org.jboss.logging.Logger;
  * pair's arrival or from the end of the instance's last estimate, whichever is later, because while the stream
  * thread estimates, the records behind it cannot arrive. So interleaved concepts, a burst that arrives just before
  * a check, and a burst stuck behind another concept's estimate are not split into small estimates. Each estimate
- * costs a backward pass and a rewrite of the concept's sums, so fewer, fuller estimates cost less per pair. A pair waits at most {@value #MAX_WAIT_INTERVALS} flush intervals after its
- * arrival. Pending pairs wait in a state store, not in
- * memory; their pictures are read when they are estimated. Everything lives
+ * costs a backward pass and a rewrite of the concept's sums, so fewer, fuller estimates cost less per pair. A pair
+ * waits at most {@value #MAX_WAIT_INTERVALS} flush intervals after its arrival. Pending pairs wait in a state store,
+ * not in memory, and their pictures are read when they are estimated. Everything lives
  * in state stores backed by changelog topics, and under {@code exactly_once_v2} the store updates, the input offsets
  * and the output records of a task commit together: a task that dies before its commit leaves no trace, and its
  * replacement restores the stores and reads the same records again. Pending pairs therefore survive a crash, and a
@@ -193,11 +193,13 @@ final class FisherAggregateProcessor implements Processor<String, ConceptPair, S
     /** Estimates the pending pairs of the given concept keys, grouped by concept, and adds them to the aggregates. */
     private void flush(Set<String> conceptKeys) {
         Map<String, List<ConceptPair>> byConcept = new LinkedHashMap<>();
-        try (KeyValueIterator<String, byte[]> all = pending.all()) {
-            while (all.hasNext()) {
-                ConceptPair pair = InternalJson.read(all.next().value, ConceptPair.class);
-                if (conceptKeys.contains(pair.conceptKey())) {
-                    byConcept.computeIfAbsent(pair.conceptKey(), key -> new ArrayList<>()).add(pair);
+        for (String conceptKey : conceptKeys) {
+            // Pending keys start with the concept key and the separator, so one prefix scan reads a concept's pairs.
+            try (KeyValueIterator<String, byte[]> ofConcept = pending.prefixScan(conceptKey + SEPARATOR,
+                    Serdes.String().serializer())) {
+                while (ofConcept.hasNext()) {
+                    ConceptPair pair = InternalJson.read(ofConcept.next().value, ConceptPair.class);
+                    byConcept.computeIfAbsent(conceptKey, key -> new ArrayList<>()).add(pair);
                 }
             }
         }
