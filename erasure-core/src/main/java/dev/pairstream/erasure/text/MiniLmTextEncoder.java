@@ -124,7 +124,7 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     private final MiniLmTokenizer tokenizer;
     private final OnnxHiddenStateModel model;
     private final int maxTokens;
-    // Most texts of one token count that sentenceEmbeddings(List) runs in one call: 1 for an export whose floats
+    // Max texts of one token count that sentenceEmbeddings(List) runs in one call: 1 for an export whose floats
     // depend on the other texts of the call.
     private final int sequencesPerCall;
     private final LruCache<ContextKey, TextEncoding> contextCache;

@@ -303,7 +303,7 @@ class MiniLmTextEncoderTest {
     }
 
     @Test
-    void quantizedEmbeddingDoesNotDependOnOtherTextsOfTheCall() {
+    void quantizedEmbeddingIgnoresBatch() {
         // Given: the int8 export without cache, and texts of one token count (4 tokens with [CLS] and [SEP])
         List<String> sameLength = List.of("a red apple", "a blue whale", "a green frog", "a loud noise");
         try (MiniLmTextEncoder quantized = MiniLmTextEncoder.builder().cacheCapacity(0).intraOpThreads(1)
