@@ -179,6 +179,40 @@ class PairGeneratorKafkaTest {
     }
 
     @Test
+    void promptInConsecutiveBatchesIsPairedOnce() throws Exception {
+        // Given a stopped consumer and, on one partition, a prompt that ends a batch of 4 and starts the next one
+        consumer.stop();
+        FlaggedPrompt prompt = TestPrompts.flagged(prefix + "across", "a dagger on a rock");
+        FlaggedPrompt marker = TestPrompts.flagged(prefix + "across-marker", "a coffin");
+        String key = prefix + "across-batches";
+        List<FlaggedPrompt> fillers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            fillers.add(TestPrompts.flagged(prefix + "across-filler-" + i, "a bomb number " + i));
+        }
+        double duplicatesBefore = registry.get("pair.generator.duplicates").counter().count();
+        for (int i = 0; i < 3; i++) {
+            send(key, TestPrompts.json(fillers.get(i)));
+        }
+        send(key, TestPrompts.json(prompt));
+        send(key, TestPrompts.json(prompt));
+        send(key, TestPrompts.json(fillers.get(3)));
+        send(key, TestPrompts.json(marker));
+
+        // When the consumer starts and reads them
+        consumer.start();
+
+        // Then, once the marker is paired, the prompt has one pair, the second delivery counts as a duplicate and
+        // every filler has its pair
+        Outputs outputs = awaitOutputs(out -> out.pairsFor(marker).size() == 1);
+        assertEquals(1, outputs.pairsFor(prompt).size());
+        assertEquals("a pencil on a rock", outputs.pairsFor(prompt).get(0).value().safePrompt());
+        for (FlaggedPrompt filler : fillers) {
+            assertEquals(1, outputs.pairsFor(filler).size(), filler.promptId());
+        }
+        assertEquals(duplicatesBefore + 1, registry.get("pair.generator.duplicates").counter().count());
+    }
+
+    @Test
     void restartMidStreamAccountsForEveryRecordOnce() throws Exception {
         // Given a stream of valid, unmatched and malformed records, sent in two halves around a restart
         List<RecordMetadata> sent = new ArrayList<>();
