@@ -95,6 +95,7 @@ final class BenchPairsCommand implements Callable<Integer> {
             figures.put("brokerPromptsPerSecond", result.brokerPromptsPerSecond());
             figures.put("inProcessSeconds", result.inProcessSeconds());
             figures.put("inProcessPromptsPerSecond", result.inProcessPromptsPerSecond());
+            figures.put("inProcessRewriteSeconds", result.inProcessRewriteSeconds());
             figures.put("ratio", result.ratio());
             figures.put("broker", result.broker());
             figures.put("inProcess", result.inProcess());
@@ -109,6 +110,8 @@ final class BenchPairsCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "in process          %8.2f s  %8.1f prompts/s  (%d pairs, %d dead letters)%n",
                     result.inProcessSeconds(), result.inProcessPromptsPerSecond(), result.inProcess().pairs(),
                     result.inProcess().deadLetters());
+            out.printf(Locale.ROOT, "  of it rewriting   %8.2f s  (catalog terms, sentence embeddings, pair"
+                    + " similarity)%n", result.inProcessRewriteSeconds());
             out.printf(Locale.ROOT, "broker / in process %8.2f%n", result.ratio());
             out.printf(Locale.ROOT, "dead letters by reason (in process): %s%n", result.inProcessReasons());
         }

@@ -3,6 +3,7 @@ package dev.pairstream.generator;
 import dev.pairstream.contracts.event.Envelope;
 import dev.pairstream.contracts.event.FlaggedPrompt;
 import dev.pairstream.contracts.topic.Topics;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -61,9 +63,11 @@ public final class PairsBenchmark {
      * @param broker           what came out of the broker side
      * @param inProcess        what came out of the in-process side
      * @param inProcessReasons dead letters of the in-process side per rejection reason
+     * @param inProcessRewriteSeconds time of the in-process side in the rewriter (catalog terms, sentence embeddings
+     *                         and the pairs' similarity), from the generator's {@code pair.generator.rewrite} timer
      */
     public record Result(int prompts, double brokerSeconds, double inProcessSeconds, Outputs broker, Outputs inProcess,
-            Map<String, Integer> inProcessReasons) {
+            Map<String, Integer> inProcessReasons, double inProcessRewriteSeconds) {
 
         public double brokerPromptsPerSecond() {
             return prompts / brokerSeconds;
@@ -115,14 +119,16 @@ public final class PairsBenchmark {
                 brokerSeconds, brokerOutputs.pairs(), brokerOutputs.deadLetters());
 
         Map<String, Integer> reasons = new TreeMap<>();
-        long[] inProcessRun = new long[1];
+        long[] inProcessRun = new long[2];
         Outputs inProcessOutputs = inProcess(values, warmUpValue, encoderThreads, encoderWorkers, reasons,
                 inProcessRun);
         double inProcessSeconds = inProcessRun[0] / 1e9;
-        LOG.infof("In process: %d prompts in %.2f s (%d pairs, %d dead letters)", prompts.size(), inProcessSeconds,
-                inProcessOutputs.pairs(), inProcessOutputs.deadLetters());
+        double rewriteSeconds = inProcessRun[1] / 1e9;
+        LOG.infof("In process: %d prompts in %.2f s, %.2f s of it rewriting (%d pairs, %d dead letters)",
+                prompts.size(), inProcessSeconds, rewriteSeconds, inProcessOutputs.pairs(),
+                inProcessOutputs.deadLetters());
         return new Result(prompts.size(), brokerSeconds, inProcessSeconds, brokerOutputs, inProcessOutputs,
-                reasons);
+                reasons, rewriteSeconds);
     }
 
     private static Outputs throughBroker(List<FlaggedPrompt> prompts, List<byte[]> values, byte[] warmUpValue,
@@ -163,15 +169,23 @@ public final class PairsBenchmark {
         }
     }
 
+    /**
+     * Runs the in-process side.
+     *
+     * @param elapsedNanos receives the pass's wall time at index 0 and its time in the rewriter at index 1
+     */
     private static Outputs inProcess(List<byte[]> values, byte[] warmUpValue, int encoderThreads,
             int encoderWorkers, Map<String, Integer> reasons, long[] elapsedNanos) {
         EmbeddedGeneratorSettings settings = EmbeddedGeneratorSettings.textOnly(
                 "pairs-benchmark-in-process", "pairs-benchmark-in-process", encoderThreads, encoderWorkers);
-        PairGeneratorComponents components = new PairGeneratorComponents(settings, new SimpleMeterRegistry());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        PairGeneratorComponents components = new PairGeneratorComponents(settings, registry);
         try {
             PairGenerator generator = components.generator();
             String topic = Topics.FLAGGED_PROMPTS.name();
             generator.process(List.of(new InputRecord(topic, 0, 0, null, warmUpValue)), id -> false);
+            Timer rewrite = registry.get("pair.generator.rewrite").timer();
+            double rewriteBefore = rewrite.totalTime(TimeUnit.NANOSECONDS);
             int batchSize = ConsumerLimits.of(settings).batchSize();
             int pairs = 0;
             int deadLetters = 0;
@@ -191,6 +205,7 @@ public final class PairsBenchmark {
                 }
             }
             elapsedNanos[0] = System.nanoTime() - start;
+            elapsedNanos[1] = Math.round(rewrite.totalTime(TimeUnit.NANOSECONDS) - rewriteBefore);
             return new Outputs(pairs, deadLetters);
         } finally {
             components.close();

@@ -48,6 +48,8 @@ class PairsBenchmarkTest {
         assertEquals(Map.of("unmatched", 3, "unknown_category", 3), result.inProcessReasons());
         assertTrue(result.brokerSeconds() > 0, result.toString());
         assertTrue(result.inProcessSeconds() > 0, result.toString());
+        assertTrue(result.inProcessRewriteSeconds() > 0, result.toString());
+        assertTrue(result.inProcessRewriteSeconds() <= result.inProcessSeconds(), result.toString());
         assertEquals(result.brokerPromptsPerSecond() / result.inProcessPromptsPerSecond(), result.ratio(), 1e-12);
     }
 }
