@@ -74,6 +74,10 @@ final class TrainBaseCommand implements Callable<Integer> {
     @Option(names = "--ema-decay", description = "Decay of the weights' moving average (default: 0.999).")
     Double emaDecay;
 
+    @Option(names = "--min-snr-gamma", description = "Weigh each picture's loss by Min-SNR-gamma with this SNR cap"
+            + " (default: 0, the plain mean squared error).")
+    Double minSnrGamma;
+
     @Option(names = "--captions-per-scene", description = "Training captions per scene, each encoded once"
             + " (default: 4).")
     Integer captionsPerScene;
@@ -235,6 +239,9 @@ final class TrainBaseCommand implements Callable<Integer> {
         }
         if (emaDecay != null) {
             builder.emaDecay(emaDecay);
+        }
+        if (minSnrGamma != null) {
+            builder.minSnrGamma(minSnrGamma);
         }
         if (captionsPerScene != null) {
             builder.captionsPerScene(captionsPerScene);

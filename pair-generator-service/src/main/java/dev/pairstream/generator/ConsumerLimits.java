@@ -4,8 +4,8 @@ package dev.pairstream.generator;
  * The batch and buffer sizes of the flagged-prompt consumer: the values set under {@code pair.generator.consumer.*},
  * and for those left unset, defaults that depend on the mode. Rendering keeps transactions small (32 records, 64
  * pictures), so a stop or a failure repeats little work. Text-only pairing costs milliseconds a prompt, so it commits
- * 128 records a transaction: on the 2-core machine, 4,003 I2P prompts went through the broker at 350 prompts/s with
- * 128 against 288 with 32 (docs/benchmarks.md).
+ * 128 records a transaction: on the 2-core machine, 4,003 I2P prompts went through the broker at 338 to 348 prompts/s
+ * with 128 against 288 with 32 (docs/benchmarks.md).
  *
  * @param maxPollRecords     maximum records one poll returns
  * @param batchSize          maximum records published in one transaction

@@ -19,8 +19,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Turns a batch of flagged-prompt records into pairs and dead letters, without Kafka: reads and checks each record,
- * rewrites the prompts of the whole batch in one call (so their sentence embeddings run together), renders the
- * pictures of the whole batch together and builds the records to publish.
+ * rewrites the prompts of the whole batch in one call (so the encoder's workers share their sentence embeddings),
+ * renders the pictures of the whole batch together and builds the records to publish.
  *
  * <p>The pair id, the pair's record id and the seed depend only on the base model, the catalog version and the prompt
  * id, so processing a record again gives the same pair. A prompt whose pair id the caller reports as published, or

@@ -12,6 +12,7 @@ import dev.pairstream.contracts.event.FlaggedPrompt;
 import dev.pairstream.contracts.topic.Topics;
 import dev.pairstream.erasure.pairing.SafeCounterpartWriter;
 import dev.pairstream.kafkalocal.KafkaLocalTestResource;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -179,37 +180,26 @@ class PairGeneratorKafkaTest {
     }
 
     @Test
-    void promptInConsecutiveBatchesIsPairedOnce() throws Exception {
-        // Given a stopped consumer and, on one partition, a prompt that ends a batch of 4 and starts the next one
-        consumer.stop();
-        FlaggedPrompt prompt = TestPrompts.flagged(prefix + "across", "a dagger on a rock");
-        FlaggedPrompt marker = TestPrompts.flagged(prefix + "across-marker", "a coffin");
-        String key = prefix + "across-batches";
-        List<FlaggedPrompt> fillers = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            fillers.add(TestPrompts.flagged(prefix + "across-filler-" + i, "a bomb number " + i));
-        }
-        double duplicatesBefore = registry.get("pair.generator.duplicates").counter().count();
-        for (int i = 0; i < 3; i++) {
-            send(key, TestPrompts.json(fillers.get(i)));
-        }
+    void promptRedeliveredInLaterBatchIsSkipped() throws Exception {
+        // Given a prompt whose pair is published and committed
+        FlaggedPrompt prompt = TestPrompts.flagged(prefix + "later", "a dagger on a rock");
+        FlaggedPrompt marker = TestPrompts.flagged(prefix + "later-marker", "a coffin");
+        String key = prefix + "later-batch";
         send(key, TestPrompts.json(prompt));
+        awaitOutputs(out -> out.pairsFor(prompt).size() == 1);
+        Counter duplicates = registry.get("pair.generator.duplicates").counter();
+        double duplicatesBefore = duplicates.count();
+
+        // When the same prompt is delivered again in a later batch, followed by a marker prompt
         send(key, TestPrompts.json(prompt));
-        send(key, TestPrompts.json(fillers.get(3)));
         send(key, TestPrompts.json(marker));
 
-        // When the consumer starts and reads them
-        consumer.start();
-
-        // Then, once the marker is paired, the prompt has one pair, the second delivery counts as a duplicate and
-        // every filler has its pair
+        // Then, once the marker is paired, the prompt still has one pair and the second delivery counts as a duplicate
         Outputs outputs = awaitOutputs(out -> out.pairsFor(marker).size() == 1);
         assertEquals(1, outputs.pairsFor(prompt).size());
         assertEquals("a pencil on a rock", outputs.pairsFor(prompt).get(0).value().safePrompt());
-        for (FlaggedPrompt filler : fillers) {
-            assertEquals(1, outputs.pairsFor(filler).size(), filler.promptId());
-        }
-        assertEquals(duplicatesBefore + 1, registry.get("pair.generator.duplicates").counter().count());
+        Awaitility.await().atMost(WAIT).untilAsserted(() ->
+                assertEquals(duplicatesBefore + 1, duplicates.count()));
     }
 
     @Test

@@ -138,8 +138,8 @@ public final class ConceptMatcher {
 
     /**
      * Finds the unsafe concepts of several prompts, each as {@link #match(String)} would. The prompts without a
-     * catalog term are embedded together (see {@link MiniLmTextEncoder#sentenceEmbeddings(List)}), which costs far
-     * less than embedding them one by one.
+     * catalog term are embedded in one request (see {@link MiniLmTextEncoder#sentenceEmbeddings(List)}), so the
+     * encoder's sentence workers can run them side by side.
      *
      * @return one match per prompt, in order
      * @throws IllegalArgumentException when the list is null, or a prompt is null, blank or longer than

@@ -70,8 +70,8 @@ public final class SafeCounterpartWriter {
 
     /**
      * Matches several prompts and writes their safe counterparts, each as {@link #write(String)} would. The sentence
-     * embeddings that the matcher's fallback and the similarity of each rewrite need are computed together, which
-     * costs far less than prompt by prompt.
+     * embeddings that the matcher's fallback and the similarity of each rewrite need are requested together, so the
+     * encoder's sentence workers can run them side by side.
      *
      * @return one rewrite per prompt, in order
      * @throws IllegalArgumentException when a prompt is null, blank or too long for the matcher

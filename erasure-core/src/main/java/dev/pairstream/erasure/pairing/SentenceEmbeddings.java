@@ -29,8 +29,8 @@ final class SentenceEmbeddings {
 
     /**
      * Computes the sentence embeddings of several texts, in order. A {@link MiniLmTextEncoder} runs the texts it has
-     * not cached in padded batches (see {@link MiniLmTextEncoder#sentenceEmbeddings(List)}); another encoder embeds
-     * them one by one.
+     * not cached on its sentence workers, grouping texts of one token count for the float32 export (see
+     * {@link MiniLmTextEncoder#sentenceEmbeddings(List)}); another encoder embeds them one by one.
      */
     static List<float[]> embedAll(TextEncoder encoder, List<String> texts) {
         if (encoder instanceof MiniLmTextEncoder miniLm) {

@@ -292,7 +292,7 @@ public final class BaseModelTrainer {
             NDArray mask = scope.create(batch.mask(), new Shape(batchSize, batch.tokens()));
             try (GradientCollector collector = engine.newGradientCollector()) {
                 NDArray predicted = run.model.forward(noised, timesteps, context, mask);
-                NDArray loss = lossProbe.apply(step, predicted.sub(target).square().mean());
+                NDArray loss = lossProbe.apply(step, loss(scope, predicted, target, batch.timesteps()));
                 lossValue = loss.getFloat();
                 if (!Float.isFinite(lossValue)) {
                     throw diverged(run, step, "the loss is " + lossValue);
@@ -304,6 +304,24 @@ public final class BaseModelTrainer {
             run.ema.update();
         }
         return lossValue;
+    }
+
+    /**
+     * Computes the step's loss: the mean squared error, or with Min-SNR-gamma weighting the mean over the pictures of
+     * each picture's squared error times its step's weight.
+     */
+    private NDArray loss(NDManager scope, NDArray predicted, NDArray target, int[] timesteps) {
+        NDArray squaredError = predicted.sub(target).square();
+        if (config.minSnrGamma() == 0) {
+            return squaredError.mean();
+        }
+        float[] weights = new float[timesteps.length];
+        for (int i = 0; i < timesteps.length; i++) {
+            weights[i] = (float) schedule.minSnrWeight(timesteps[i], config.minSnrGamma());
+        }
+        // DJL's PyTorch engine averages over one axis at a time, so each picture's pixels are flattened first.
+        NDArray perPicture = squaredError.reshape(timesteps.length, -1).mean(new int[] {1});
+        return perPicture.mul(scope.create(weights)).mean();
     }
 
     /** Clips the global gradient norm, throwing when the norm or a gradient value is NaN or infinite. */

@@ -32,6 +32,8 @@ import java.util.Objects;
  * @param checkpointEvery          steps between checkpoints
  * @param keepCheckpoints          how many of the newest checkpoints are kept
  * @param logEvery                 steps between progress lines
+ * @param minSnrGamma              0 for the plain mean squared error, or the SNR cap of Min-SNR-gamma loss weighting
+ *                                 (see {@link dev.pairstream.erasure.schedule.NoiseSchedule#minSnrWeight})
  */
 public record BaseModelTrainingConfig(
         UNet2DConditionConfig unet,
@@ -52,7 +54,8 @@ public record BaseModelTrainingConfig(
         long initSeed,
         int checkpointEvery,
         int keepCheckpoints,
-        int logEvery) {
+        int logEvery,
+        double minSnrGamma) {
 
     /**
      * Validates every field.
@@ -81,6 +84,8 @@ public record BaseModelTrainingConfig(
         requireAtLeast(checkpointEvery, 1, "checkpointEvery");
         requireAtLeast(keepCheckpoints, 1, "keepCheckpoints");
         requireAtLeast(logEvery, 1, "logEvery");
+        require(minSnrGamma >= 0 && Double.isFinite(minSnrGamma), "minSnrGamma", minSnrGamma,
+                "0 (off) or a finite number > 0");
         require(unet.inChannels() == 3 && unet.outChannels() == 3, "unet", "in_channels " + unet.inChannels()
                 + ", out_channels " + unet.outChannels(), "3 and 3, because the model denoises RGB pixels");
         require(unet.crossAttentionDim() == MiniLmTextEncoder.HIDDEN_SIZE, "unet.cross_attention_dim",
@@ -173,6 +178,7 @@ public record BaseModelTrainingConfig(
         private int checkpointEvery = 250;
         private int keepCheckpoints = 2;
         private int logEvery = 25;
+        private double minSnrGamma;
 
         private Builder() {
         }
@@ -197,6 +203,7 @@ public record BaseModelTrainingConfig(
             checkpointEvery = config.checkpointEvery;
             keepCheckpoints = config.keepCheckpoints;
             logEvery = config.logEvery;
+            minSnrGamma = config.minSnrGamma;
         }
 
         /** Sets the denoiser architecture. */
@@ -313,6 +320,12 @@ public record BaseModelTrainingConfig(
             return this;
         }
 
+        /** Sets the SNR cap of Min-SNR-gamma loss weighting, or 0 for the plain mean squared error. */
+        public Builder minSnrGamma(double minSnrGamma) {
+            this.minSnrGamma = minSnrGamma;
+            return this;
+        }
+
         /**
          * Builds the config.
          *
@@ -321,7 +334,8 @@ public record BaseModelTrainingConfig(
         public BaseModelTrainingConfig build() {
             return new BaseModelTrainingConfig(unet, scheduler, steps, batchSize, learningRate, warmupSteps,
                     minLearningRateRatio, optimizer, maxGradientNorm, emaDecay, emaWarmup, unconditionalProbability,
-                    captionsPerScene, maxTokens, dataSeed, initSeed, checkpointEvery, keepCheckpoints, logEvery);
+                    captionsPerScene, maxTokens, dataSeed, initSeed, checkpointEvery, keepCheckpoints, logEvery,
+                    minSnrGamma);
         }
     }
 }

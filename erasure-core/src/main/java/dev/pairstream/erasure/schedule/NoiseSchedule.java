@@ -58,6 +58,26 @@ public final class NoiseSchedule {
     }
 
     /**
+     * Returns the Min-SNR-gamma loss weight of step t (Hang et al. 2023, "Efficient Diffusion Training via Min-SNR
+     * Weighting Strategy"): with SNR_t = alpha-bar_t / (1 - alpha-bar_t), the weight is min(SNR_t, gamma) / SNR_t for
+     * epsilon prediction and min(SNR_t, gamma) / (SNR_t + 1) for velocity prediction. Either way the loss then weighs
+     * the clean-picture error by min(SNR_t, gamma), so the nearly clean steps, which are easy to learn, stop
+     * dominating the gradient.
+     *
+     * @param gamma the SNR cap, a finite number > 0
+     * @throws IllegalArgumentException when gamma is not a finite number > 0 or the step is out of range
+     */
+    public double minSnrWeight(int timestep, double gamma) {
+        if (!(gamma > 0) || !Double.isFinite(gamma)) {
+            throw new IllegalArgumentException("Invalid Min-SNR gamma " + gamma + "; expected a finite number > 0");
+        }
+        double alphaCumprod = alphaCumprod(timestep);
+        double snr = alphaCumprod / (1 - alphaCumprod);
+        double capped = Math.min(snr, gamma);
+        return config.predictsVelocity() ? capped / (snr + 1) : capped / snr;
+    }
+
+    /**
      * Noises clean samples to the given steps: x_t = sqrt(alpha-bar_t) x0 + sqrt(1 - alpha-bar_t) eps.
      *
      * @param clean {@code [B, C, H, W]} clean samples

@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The empty prompt gives the unconditional context, the model's output for {@code [CLS][SEP]}.
  *
- * <p>Each context encoding runs alone, without padding, so its hidden states are the same floats whether it was
- * encoded alone, in a batch, or came from the cache. Sentence embeddings of texts of the same token count may share a
- * call (see {@link #sentenceEmbeddings(List)}). Encodings are cached in a bounded LRU map keyed by prompt and max
- * token count. All methods are safe for concurrent use. {@link #close()} waits for running encodes to finish.
+ * <p>Each context encoding runs alone, without padding, so its hidden states are the same floats whether it was encoded
+ * alone, in a batch, or came from the cache. With the float32 export, sentence embeddings of texts of the same token
+ * count may share a call (see {@link #sentenceEmbeddings(List)}). Encodings are cached in a bounded LRU map keyed by
+ * prompt and max token count. All methods are safe for concurrent use. {@link #close()} waits for running encodes to
+ * finish.
  */
 public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
 
@@ -77,7 +78,7 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
         /**
          * The same model with int8 weights (dynamic quantization, {@code all-minilm-l6-v2-q.onnx}): on this
          * project's 2-core machine it embeds I2P prompts about 1.6 times as fast as {@link #FULL}, and its sentence
-         * similarities differ from the float32 ones by up to about 0.06 (docs/benchmarks.md). For prompt
+         * similarities differ from the float32 ones by up to about 0.06 (docs/pairing-i2p.md). For prompt
          * similarity only: the base model was trained on {@link #FULL}'s hidden states.
          *
          * <p>Its activations are quantized with one scale per call, computed over every text of the call, so a text

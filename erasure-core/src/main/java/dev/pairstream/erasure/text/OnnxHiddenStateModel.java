@@ -18,7 +18,8 @@ import java.util.Set;
 /**
  * A BERT encoder exported to ONNX that maps {@code input_ids}, {@code attention_mask} and, when the graph has it,
  * {@code token_type_ids} to {@code last_hidden_state} {@code [batch, tokens, hidden]}. A call runs one sequence, or
- * several padded to the same length. Concurrent calls are safe because an ONNX Runtime session allows concurrent {@code run} calls.
+ * several padded to the same length. Concurrent calls are safe because an ONNX Runtime session allows concurrent
+ * {@code run} calls.
  */
 final class OnnxHiddenStateModel implements AutoCloseable {
 
@@ -139,8 +140,10 @@ final class OnnxHiddenStateModel implements AutoCloseable {
      * Runs the encoder on several sequences in one call, each padded with token id 0 to the longest and masked there,
      * and returns each sequence's hidden states without its padding, {@code [tokens_i, hiddenSize]} row-major.
      *
-     * <p>The mask keeps the padding out of every real token's attention, so each result equals the one
-     * {@link #hiddenStates} gives for the sequence alone up to float rounding, not bit for bit.
+     * <p>The mask keeps the padding out of every real token's attention, so with a float32 model each result equals
+     * the one {@link #hiddenStates} gives for the sequence alone up to float rounding, not bit for bit. A model with
+     * dynamically quantized activations computes one scale over the whole call, so its results depend on the other
+     * sequences; do not batch such a model.
      *
      * @throws TextEncoderException when ONNX Runtime fails or returns an unexpected shape
      */

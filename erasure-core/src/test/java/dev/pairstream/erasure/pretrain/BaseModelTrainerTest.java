@@ -88,6 +88,36 @@ class BaseModelTrainerTest {
     }
 
     @Test
+    void minSnrWeightedLossDecreases() {
+        // Given one batch and Min-SNR-5 loss weighting
+        BaseModelTrainingConfig config = TinyWorld.config().warmupSteps(0).learningRate(3e-3).steps(25)
+                .minSnrGamma(5).build();
+        BaseModelTrainer trainer = new BaseModelTrainer(config, data, encoder, folder);
+        Engine engine = PyTorchRuntime.engine();
+        CaptionContexts contexts = new CaptionContexts(data, encoder);
+        PreparedBatch batch = new BatchPlanner(data, contexts, 4, 1000, 0.1, 5).prepare(0);
+        List<Float> losses = new ArrayList<>();
+
+        // When the batch is trained on 25 times
+        try (NDManager root = engine.newBaseManager();
+                BaseModelTrainer.RunState run = BaseModelTrainer.RunState.create(config,
+                        UNet2DConditionModel.initialize(config.unet(), root, 3), root)) {
+            run.state = new TrainerState(1, 0, null, 0, Double.NaN, List.of(), "", "", config);
+            for (int i = 0; i < 25; i++) {
+                losses.add(trainer.trainStep(engine, root, run, batch));
+            }
+        }
+
+        // Then every weighted loss is finite and the last five average under half the first five
+        for (float loss : losses) {
+            assertTrue(Float.isFinite(loss), "every loss finite: " + losses);
+        }
+        double firstFive = losses.subList(0, 5).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
+        double lastFive = losses.subList(20, 25).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
+        assertTrue(lastFive < 0.5 * firstFive, "loss must at least halve: " + losses);
+    }
+
+    @Test
     void resumedRunMatchesUninterruptedRun() throws Exception {
         // Given an uninterrupted run of 6 steps
         BaseModelTrainingConfig config = TinyWorld.config().build();

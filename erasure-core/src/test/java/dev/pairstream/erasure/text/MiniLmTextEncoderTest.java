@@ -304,8 +304,11 @@ class MiniLmTextEncoderTest {
 
     @Test
     void quantizedEmbeddingIgnoresBatch() {
-        // Given: the int8 export without cache, and texts of one token count (4 tokens with [CLS] and [SEP])
+        // Given: the int8 export without cache, and texts of one token count (5 with [CLS] and [SEP])
         List<String> sameLength = List.of("a red apple", "a blue whale", "a green frog", "a loud noise");
+        for (String text : sameLength) {
+            assertEquals(5, expectedIds(text, Integer.MAX_VALUE).length, text);
+        }
         try (MiniLmTextEncoder quantized = MiniLmTextEncoder.builder().cacheCapacity(0).intraOpThreads(1)
                 .variant(MiniLmTextEncoder.Variant.QUANTIZED).sentenceWorkers(2).build()) {
 
