@@ -33,8 +33,8 @@ import picocli.CommandLine.Spec;
 /** Trains the emoji-world base model from scratch, resuming the run folder's newest checkpoint when it has one. */
 @Command(name = "base",
         mixinStandardHelpOptions = true,
-        description = "Train the emoji-world text-to-image base model on every catalog scene with the DDPM"
-                + " noise-prediction loss, AdamW and an EMA of the weights. Checkpoints go to the run folder; running"
+        description = "Train the emoji-world text-to-image base model on every catalog scene with the DDPM loss"
+                + " (velocity prediction), AdamW and an EMA of the weights. Checkpoints go to the run folder; running"
                 + " the same command again resumes from the newest one. A complete run exports the EMA weights as a"
                 + " diffusers-style model folder.")
 final class TrainBaseCommand implements Callable<Integer> {
