@@ -58,11 +58,10 @@ public final class NoiseSchedule {
     }
 
     /**
-     * Returns the Min-SNR-gamma loss weight of step t (Hang et al. 2023, "Efficient Diffusion Training via Min-SNR
-     * Weighting Strategy"): with SNR_t = alpha-bar_t / (1 - alpha-bar_t), the weight is min(SNR_t, gamma) / SNR_t for
-     * epsilon prediction and min(SNR_t, gamma) / (SNR_t + 1) for velocity prediction. Either way the loss then weighs
-     * the clean-picture error by min(SNR_t, gamma), so the nearly clean steps, which are easy to learn, stop
-     * dominating the gradient.
+     * Returns the Min-SNR-gamma loss weight of step t. With SNR_t = alpha-bar_t / (1 - alpha-bar_t), the weight is
+     * min(SNR_t, gamma) / SNR_t for epsilon prediction and min(SNR_t, gamma) / (SNR_t + 1) for velocity prediction.
+     * Either way the loss then weighs the clean-picture error by min(SNR_t, gamma), so the nearly clean steps no
+     * longer dominate the gradient.
      *
      * @param gamma the SNR cap, a finite number > 0
      * @throws IllegalArgumentException when gamma is not a finite number > 0 or the step is out of range

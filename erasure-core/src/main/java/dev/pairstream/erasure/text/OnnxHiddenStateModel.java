@@ -142,8 +142,8 @@ final class OnnxHiddenStateModel implements AutoCloseable {
      *
      * <p>The mask keeps the padding out of every real token's attention, so with a float32 model each result equals
      * the one {@link #hiddenStates} gives for the sequence alone up to float rounding, not bit for bit. A model with
-     * dynamically quantized activations computes one scale over the whole call, so its results depend on the other
-     * sequences; do not batch such a model.
+     * dynamically quantized activations computes one scale over the whole call. Its results then depend on the other
+     * sequences, so such a model must run one sequence a call.
      *
      * @throws TextEncoderException when ONNX Runtime fails or returns an unexpected shape
      */

@@ -62,29 +62,12 @@ class BaseModelTrainerTest {
     void lossDecreasesOnFixedBatch() {
         // Given one batch, trained on again and again without warm-up
         BaseModelTrainingConfig config = TinyWorld.config().warmupSteps(0).learningRate(3e-3).steps(25).build();
-        BaseModelTrainer trainer = new BaseModelTrainer(config, data, encoder, folder);
-        Engine engine = PyTorchRuntime.engine();
-        CaptionContexts contexts = new CaptionContexts(data, encoder);
-        PreparedBatch batch = new BatchPlanner(data, contexts, 4, 1000, 0.1, 5).prepare(0);
-        List<Float> losses = new ArrayList<>();
 
         // When
-        try (NDManager root = engine.newBaseManager();
-                BaseModelTrainer.RunState run = BaseModelTrainer.RunState.create(config,
-                        UNet2DConditionModel.initialize(config.unet(), root, 3), root)) {
-            run.state = new TrainerState(1, 0, null, 0, Double.NaN, List.of(), "", "", config);
-            for (int i = 0; i < 25; i++) {
-                losses.add(trainer.trainStep(engine, root, run, batch));
-            }
-        }
+        List<Float> losses = trainOnOneBatch(config, 25);
 
         // Then
-        for (float loss : losses) {
-            assertTrue(Float.isFinite(loss), "every loss finite: " + losses);
-        }
-        double firstFive = losses.subList(0, 5).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
-        double lastFive = losses.subList(20, 25).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
-        assertTrue(lastFive < 0.5 * firstFive, "loss must at least halve: " + losses);
+        assertFiniteAndHalved(losses);
     }
 
     @Test
@@ -92,28 +75,39 @@ class BaseModelTrainerTest {
         // Given one batch and Min-SNR-5 loss weighting
         BaseModelTrainingConfig config = TinyWorld.config().warmupSteps(0).learningRate(3e-3).steps(25)
                 .minSnrGamma(5).build();
+
+        // When the batch is trained on 25 times
+        List<Float> losses = trainOnOneBatch(config, 25);
+
+        // Then every weighted loss is finite and the last five average under half the first five
+        assertFiniteAndHalved(losses);
+    }
+
+    /** Trains a fresh model on the first batch of the tiny world, step after step, and returns each step's loss. */
+    private List<Float> trainOnOneBatch(BaseModelTrainingConfig config, int steps) {
         BaseModelTrainer trainer = new BaseModelTrainer(config, data, encoder, folder);
         Engine engine = PyTorchRuntime.engine();
         CaptionContexts contexts = new CaptionContexts(data, encoder);
         PreparedBatch batch = new BatchPlanner(data, contexts, 4, 1000, 0.1, 5).prepare(0);
         List<Float> losses = new ArrayList<>();
-
-        // When the batch is trained on 25 times
         try (NDManager root = engine.newBaseManager();
                 BaseModelTrainer.RunState run = BaseModelTrainer.RunState.create(config,
                         UNet2DConditionModel.initialize(config.unet(), root, 3), root)) {
             run.state = new TrainerState(1, 0, null, 0, Double.NaN, List.of(), "", "", config);
-            for (int i = 0; i < 25; i++) {
+            for (int i = 0; i < steps; i++) {
                 losses.add(trainer.trainStep(engine, root, run, batch));
             }
         }
+        return losses;
+    }
 
-        // Then every weighted loss is finite and the last five average under half the first five
+    private static void assertFiniteAndHalved(List<Float> losses) {
         for (float loss : losses) {
             assertTrue(Float.isFinite(loss), "every loss finite: " + losses);
         }
         double firstFive = losses.subList(0, 5).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
-        double lastFive = losses.subList(20, 25).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
+        double lastFive = losses.subList(losses.size() - 5, losses.size()).stream().mapToDouble(Float::doubleValue)
+                .average().orElseThrow();
         assertTrue(lastFive < 0.5 * firstFive, "loss must at least halve: " + losses);
     }
 
