@@ -75,7 +75,7 @@ final class TrainBaseCommand implements Callable<Integer> {
     Double emaDecay;
 
     @Option(names = "--min-snr-gamma", description = "Weigh each picture's loss by Min-SNR-gamma with this SNR cap"
-            + " (default: 0, the plain mean squared error).")
+            + " (default: 5; 0 gives the plain mean squared error).")
     Double minSnrGamma;
 
     @Option(names = "--captions-per-scene", description = "Training captions per scene, each encoded once"

@@ -94,8 +94,13 @@ public record BaseModelTrainingConfig(
 
     /**
      * Returns the settings for the emoji-world base model: {@link UNet2DConditionConfig#emojiWorld()} with DDPM's
-     * linear schedule and velocity prediction, batch 32, AdamW at 1e-3 with 200 warm-up steps and cosine decay to a
-     * tenth, EMA 0.999 and 32-token captions.
+     * linear schedule, velocity prediction and Min-SNR-5 loss weighting, batch 32, AdamW at 1e-3 with 200 warm-up
+     * steps and cosine decay to a tenth, EMA 0.999 and 32-token captions.
+     *
+     * <p>Min-SNR-5 loss weighting: the plain mean squared error gave a model that drew the prompted safe-anchor emoji in
+     * only 82.7% of held-out pictures (bar 85%); with each picture's loss weighed by min(SNR, 5) / (SNR + 1), which
+     * gives the nearly clean timesteps less weight, the same 5,500 steps reach 93.3%
+     * (models/emoji-world-base/MODEL_CARD.md).
      *
      * <p>Velocity rather than noise prediction: a 7,000-step run with noise prediction denoised forward-noised
      * pictures well up to t = 500 but never learned the colour and layout that DDIM decides at higher noise levels,
@@ -178,7 +183,7 @@ public record BaseModelTrainingConfig(
         private int checkpointEvery = 250;
         private int keepCheckpoints = 2;
         private int logEvery = 25;
-        private double minSnrGamma;
+        private double minSnrGamma = 5.0;
 
         private Builder() {
         }
