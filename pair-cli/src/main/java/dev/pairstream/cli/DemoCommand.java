@@ -105,9 +105,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Training steps of the adapter (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--neutral-weight", defaultValue = "6",
-            description = "Weight of the trainer's neutral preservation term (default: ${DEFAULT-VALUE}; the trainer's"
-                    + " own default is 1, which keeps less of the neutral pictures, see docs/results.md).")
+    @Option(names = "--neutral-weight", defaultValue = "1",
+            description = "Weight of the trainer's neutral preservation term (default: ${DEFAULT-VALUE}, the"
+                    + " trainer's default; a larger weight keeps more of the neutral pictures and erases less, see"
+                    + " docs/results.md).")
     double neutralWeight;
 
     @Option(names = "--seed", defaultValue = "20261205",
