@@ -106,9 +106,9 @@ final class DemoCommand implements Callable<Integer> {
     int steps;
 
     @Option(names = "--neutral-weight", defaultValue = "1",
-            description = "Weight of the trainer's neutral preservation term (default: ${DEFAULT-VALUE}, the"
-                    + " trainer's default; a larger weight keeps more of the neutral pictures and erases less, see"
-                    + " docs/results.md).")
+            description = "Weight of the trainer's neutral preservation term (default: ${DEFAULT-VALUE}, as in the"
+                    + " trainer). A larger weight keeps more of the neutral pictures but erases less"
+                    + " (docs/results.md).")
     double neutralWeight;
 
     @Option(names = "--seed", defaultValue = "20261205",

@@ -97,10 +97,9 @@ public record BaseModelTrainingConfig(
      * linear schedule, velocity prediction and Min-SNR-5 loss weighting, batch 32, AdamW at 1e-3 with 200 warm-up
      * steps and cosine decay to a tenth, EMA 0.999 and 32-token captions.
      *
-     * <p>Min-SNR-5 loss weighting: the plain mean squared error gave a model that drew the prompted safe-anchor emoji in
-     * only 82.7% of held-out pictures (bar 85%); with each picture's loss weighed by min(SNR, 5) / (SNR + 1), which
-     * gives the nearly clean timesteps less weight, the same 5,500 steps reach 93.3%
-     * (models/emoji-world-base/MODEL_CARD.md).
+     * <p>Min-SNR-5 loss weighting: with the plain mean squared error, the model drew the prompted safe-anchor emoji in
+     * only 82.7% of held-out pictures (bar 85%). Weighting each picture's loss by min(SNR, 5) / (SNR + 1) gives the
+     * nearly clean timesteps less weight, and the same 5,500 steps reach 93.3% (models/emoji-world-base/MODEL_CARD.md).
      *
      * <p>Velocity rather than noise prediction: a 7,000-step run with noise prediction denoised forward-noised
      * pictures well up to t = 500 but never learned the colour and layout that DDIM decides at higher noise levels,

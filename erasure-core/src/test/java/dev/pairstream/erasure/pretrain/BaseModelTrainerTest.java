@@ -60,7 +60,7 @@ class BaseModelTrainerTest {
 
     @Test
     void plainLossDecreasesOnFixedBatch() {
-        // Given one batch, trained on again and again without warm-up, with the unweighted mean squared error
+        // Given one batch without warm-up and the unweighted mean squared error
         BaseModelTrainingConfig config = TinyWorld.config().warmupSteps(0).learningRate(3e-3).steps(25)
                 .minSnrGamma(0).build();
 
